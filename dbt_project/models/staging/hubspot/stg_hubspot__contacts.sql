@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    select * from {{ source('raw', 'hubspot__contacts') }}
+
+),
+
+renamed as (
+
+    select
+        record ->> 'id' as contact_id,
+        record #>> '{properties,email}' as email,
+        record #>> '{properties,firstname}' as first_name,
+        record #>> '{properties,lastname}' as last_name,
+        record #>> '{properties,company}' as company_name,
+        (record #>> '{properties,createdate}')::timestamptz as created_at,
+        (record #>> '{properties,lastmodifieddate}')::timestamptz as updated_at,
+        nullif(record #>> '{properties,lifecyclestage}', '') as lifecycle_stage,
+        nullif(record #>> '{properties,hs_lead_status}', '') as lead_status,
+        nullif(record #>> '{properties,hs_analytics_source}', '') as analytics_source,
+        nullif(record #>> '{properties,hs_analytics_source_data_1}', '') as analytics_source_data_1,
+        nullif(record #>> '{properties,hs_google_click_id}', '') as google_click_id,
+        nullif(record #>> '{properties,hubspotscore}', '')::integer as lead_score,
+        coalesce((record ->> 'archived')::boolean, false) as is_archived,
+        _partition_date as partition_date,
+        _line as source_line,
+        _batch_id as batch_id
+
+    from source
+
+)
+
+select * from renamed

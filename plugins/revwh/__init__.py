@@ -1,0 +1,1 @@
+"""Revenue warehouse: extract, load, transform, audit and publish marketing and sales data."""

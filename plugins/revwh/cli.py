@@ -1,0 +1,190 @@
+"""``python -m revwh.cli``: the warehouse's command line (the Makefile's targets call it).
+
+    db start|stop|status|url      the embedded PostgreSQL
+    generate                      write demo extracts into the landing folder
+    migrate                       create or upgrade Airflow's metadata database
+    run --start D [--days N]      run the nightly DAG through Airflow for each day
+    demo                          all of the above for the demo weeks, then headline numbers
+    headline                      headline numbers from the published marts
+    airflow ARGS...               the airflow CLI in this project's environment
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from revwh import embedded_pg
+from revwh.config import PUBLISHED_SCHEMA, settings
+
+DEMO_START = date(2026, 9, 1)
+DEMO_DAYS = 14
+
+
+def _airflow_bin() -> str:
+    return str(Path(sys.executable).parent / "airflow")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    if settings().warehouse_url and args.action in ("start", "stop"):
+        print("WAREHOUSE_URL is set: the embedded PostgreSQL is not used.")
+        return 0
+    if args.action == "start":
+        server = embedded_pg.start()
+        print(f"embedded PostgreSQL running (pid {server.pid}): {server.url('warehouse')}")
+    elif args.action == "stop":
+        print("stopped" if embedded_pg.stop() else "embedded PostgreSQL was not running")
+    elif args.action == "status":
+        server = embedded_pg.status()
+        print(f"running (pid {server.pid}) on port {server.port}" if server else "not running")
+        return 0 if server else 1
+    elif args.action == "url":
+        from revwh.warehouse import warehouse_url
+
+        print(warehouse_url())
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from revwh.simulate.company import Company, SimConfig
+    from revwh.simulate.writers import write_extracts
+
+    landing = Path(args.landing or settings().landing_url)
+    config = SimConfig(start=args.start, days=args.days, seed=args.seed, scale=args.scale)
+    counts = write_extracts(Company(config), landing)
+    print(f"wrote {config.days} days from {config.start} to {landing}: "
+          + ", ".join(f"{source} {rows} rows" for source, rows in counts.items()))
+    return 0
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from revwh.airflow_env import airflow_env
+
+    env = {**os.environ, **airflow_env()}
+    result = subprocess.run([_airflow_bin(), "db", "migrate"], env=env, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        print(result.stdout[-3000:], result.stderr[-3000:], file=sys.stderr)
+        return result.returncode
+    print("Airflow metadata database is up to date")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from revwh.airflow_env import airflow_env
+
+    if cmd_migrate(args):
+        return 1
+    env = {**os.environ, **airflow_env()}
+    logs = settings().home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    for offset in range(args.days):
+        day = args.start + timedelta(days=offset)
+        log_path = logs / f"revenue_nightly-{day.isoformat()}.log"
+        began = time.monotonic()
+        with open(log_path, "w") as log:
+            result = subprocess.run([sys.executable, "-m", "revwh.dagrun", day.isoformat()],
+                                    env=env, stdout=log, stderr=subprocess.STDOUT)
+        took = time.monotonic() - began
+        if result.returncode != 0:
+            print(f"{day}: FAILED after {took:.0f}s; log: {log_path}", file=sys.stderr)
+            _print_errors(log_path)
+            return 1
+        print(f"{day}: success in {took:.0f}s (log: {log_path})")
+    return 0
+
+
+def _print_errors(log_path: Path) -> None:
+    lines = log_path.read_text(errors="replace").splitlines()
+    wanted = [line for line in lines if "Error" in line or "error" in line.split(" ", 3)[-1][:80]
+              or "failed" in line]
+    for line in (wanted or lines)[-15:]:
+        print("   " + line[:400], file=sys.stderr)
+
+
+def cmd_headline(_: argparse.Namespace) -> int:
+    from revwh.warehouse import connect, warehouse_url
+
+    url = warehouse_url()
+    with connect(url) as conn:
+        row = conn.execute(
+            f"select min(date_day), max(date_day), sum(spend), sum(clicks), sum(sessions),"
+            f" sum(leads) from {PUBLISHED_SCHEMA}.daily_channel_performance").fetchone()
+        mqls = conn.execute(
+            f"select count(*) filter (where is_mql), count(*) from {PUBLISHED_SCHEMA}.leads"
+        ).fetchone()
+        channels = conn.execute(
+            f"select channel, sum(sessions), sum(leads), sum(spend)"
+            f" from {PUBLISHED_SCHEMA}.daily_channel_performance group by 1 order by 2 desc"
+        ).fetchall()
+    first, last, spend, clicks, sessions, leads = row
+    safe_url = url.split("@")[-1]
+    print(f"\nPublished marts: schema '{PUBLISHED_SCHEMA}' in {safe_url}")
+    print(f"  tables: {PUBLISHED_SCHEMA}.daily_channel_performance, {PUBLISHED_SCHEMA}.leads")
+    print(f"  days {first} to {last}: spend ${spend:,.2f}, {clicks:,} clicks, "
+          f"{sessions:,} sessions, {leads:,} leads ({mqls[0]:,} MQLs now)")
+    if leads:
+        print(f"  cost per lead from paid search: "
+              f"${spend / max(1, sum(c[2] for c in channels if c[0] == 'paid_search')):,.2f}")
+    print("  by channel (sessions, leads, spend):")
+    for channel, ch_sessions, ch_leads, ch_spend in channels:
+        print(f"    {channel:<16} {ch_sessions:>8,} {ch_leads:>6,} {ch_spend:>12,.2f}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if not settings().warehouse_url:
+        cmd_db(argparse.Namespace(action="start"))
+    gen = argparse.Namespace(start=args.start, days=args.days, seed=42, scale=1.0, landing=None)
+    cmd_generate(gen)
+    if cmd_run(argparse.Namespace(start=args.start, days=args.days)):
+        return 1
+    return cmd_headline(args)
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from revwh.airflow_env import airflow_env
+
+    env = {**os.environ, **airflow_env()}
+    os.execve(_airflow_bin(), [_airflow_bin(), *args.rest], env)
+    return 0  # not reached
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="revwh", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    db = sub.add_parser("db", help="the embedded PostgreSQL")
+    db.add_argument("action", choices=["start", "stop", "status", "url"])
+    db.set_defaults(func=cmd_db)
+    gen = sub.add_parser("generate", help="write demo extracts")
+    gen.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
+    gen.add_argument("--days", type=int, default=DEMO_DAYS)
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--scale", type=float, default=1.0)
+    gen.add_argument("--landing", help="folder to write to (default: LANDING_URL)")
+    gen.set_defaults(func=cmd_generate)
+    sub.add_parser("migrate", help="Airflow's metadata database").set_defaults(func=cmd_migrate)
+    run = sub.add_parser("run", help="run the nightly DAG for each day")
+    run.add_argument("--start", type=date.fromisoformat, required=True)
+    run.add_argument("--days", type=int, default=1)
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="generate, run every demo day, print headline numbers")
+    demo.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
+    demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("headline", help="headline numbers").set_defaults(func=cmd_headline)
+    af = sub.add_parser("airflow", help="the airflow CLI with this project's settings")
+    af.add_argument("rest", nargs=argparse.REMAINDER)
+    af.set_defaults(func=cmd_airflow)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""Run the nightly DAG through Airflow for given days (``dag.test``: Airflow's own task runner
+and metadata database, in one process, no scheduler needed). Used by ``revwh run``."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+from revwh.config import DAGS_DIR
+
+DAG_FILE = DAGS_DIR / "revenue_nightly.py"
+
+
+def load_dag():
+    spec = importlib.util.spec_from_file_location("revenue_nightly", DAG_FILE)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module.nightly
+
+
+def run_day(day: date) -> str:
+    """Run the DAG for the data interval [day, day + 1); return the run's state."""
+    dag = load_dag()
+    # A manual run's interval is the last complete one before its logical date.
+    logical = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+    run = dag.test(logical_date=logical)
+    if run.data_interval_start.date() != day:
+        raise RuntimeError(f"expected the interval of {day}, got {run.data_interval_start}")
+    return str(run.state)
+
+
+if __name__ == "__main__":
+    from revwh import airflow_env
+
+    airflow_env.apply()
+    state = run_day(date.fromisoformat(sys.argv[1]))
+    print(f"RUN_STATE={state}")
+    raise SystemExit(0 if state.endswith("success") else 1)
