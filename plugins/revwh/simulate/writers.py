@@ -182,7 +182,9 @@ def write_truth(company: Company, folder: Path) -> None:
             daily[(current, "paid_search")]["impressions"] += stat["impressions"]
         for session in day.sessions:
             daily[(current, session.channel)]["sessions"] += 1
-    for contact in company.contacts:
+    end = company.config.end
+    known = [contact for contact in company.contacts if contact.created_at.date() < end]
+    for contact in known:
         daily[(contact.created_at.date(), contact.channel)]["leads"] += 1
         if contact.versions[0][1] == "marketingqualifiedlead":
             daily[(contact.created_at.date(), contact.channel)]["mqls"] += 1
@@ -197,8 +199,7 @@ def write_truth(company: Company, folder: Path) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["contact_id", "created_at", "channel", "lifecycle_stage_at_end",
                          "lead_status_at_end"])
-        end = company.config.end
-        for contact in company.contacts:
+        for contact in known:
             seen = [v for v in contact.versions if v[0].date() < end]
             writer.writerow([contact.contact_id, contact.created_at.isoformat(), contact.channel,
                              seen[-1][1], seen[-1][2]])

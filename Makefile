@@ -1,0 +1,44 @@
+# The two commands a new user needs:  make demo  (install + run the nightly job on demo data)
+#                                     make test  (install + run the tests)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+BOOTSTRAP_PYTHON ?= python3
+UV_VERSION := 0.13.9
+LOCAL := .local
+UV := $(or $(shell command -v uv 2>/dev/null),$(LOCAL)/uv/bin/uv)
+RUN := PYTHONPATH=plugins $(UV) run --frozen --no-sync
+export UV_PYTHON_DOWNLOADS := never
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(LOCAL)/uv/bin/uv:
+	$(BOOTSTRAP_PYTHON) -m venv $(LOCAL)/uv
+	$(LOCAL)/uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+setup: $(UV)  ## install everything from the lock file into .venv
+	$(UV) sync --frozen --python 3.11
+
+demo: setup  ## generate demo extracts and run the nightly DAG for each demo day
+	$(RUN) python -m revwh.cli demo
+
+test: setup  ## run the test suite
+	$(RUN) pytest
+
+lint: setup  ## ruff
+	$(RUN) ruff check .
+
+airflow: setup  ## the Airflow UI on the embedded default (Ctrl-C stops it)
+	$(RUN) python -m revwh.cli airflow standalone
+
+db-start: setup  ## start the embedded PostgreSQL
+	$(RUN) python -m revwh.cli db start
+
+db-stop: setup  ## stop the embedded PostgreSQL
+	$(RUN) python -m revwh.cli db stop
+
+db-url: setup  ## print the warehouse URL
+	@$(RUN) python -m revwh.cli db url
+
+.PHONY: help setup demo test lint airflow db-start db-stop db-url

@@ -1,0 +1,86 @@
+"""Test fixtures: a real PostgreSQL for the tests that need one.
+
+Set REVWH_TEST_PG_URL (e.g. postgresql://postgres@127.0.0.1:5432/postgres) to use a running
+server; otherwise the tests start their own embedded PostgreSQL in a temporary folder. Either
+way each test session works in databases of its own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from revwh import embedded_pg  # noqa: E402
+from revwh.config import apply_telemetry_off  # noqa: E402
+
+apply_telemetry_off()
+# Airflow reads its configuration when first imported: give the test session its own home.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="revwh-airflow-home-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
+os.environ.setdefault("AIRFLOW__CORE__PLUGINS_FOLDER", str(ROOT / "plugins"))
+
+
+def _swap_db(url: str, database: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    return urlunsplit(urlsplit(url)._replace(path="/" + database))
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory):
+    """URL of a server's maintenance database (postgres)."""
+    configured = os.environ.get("REVWH_TEST_PG_URL")
+    if configured:
+        yield _swap_db(configured, "postgres")
+        return
+    base = tmp_path_factory.mktemp("embedded-pg")
+    server = embedded_pg.start(base / "data", port=embedded_pg._free_port())
+    yield server.url("postgres")
+    embedded_pg.stop(base / "data")
+
+
+@pytest.fixture(scope="session")
+def warehouse(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh warehouse database and Airflow metadata database; env points everything at them."""
+    suffix = f"{os.getpid()}"
+    names = {"warehouse": f"revwh_test_{suffix}", "airflow": f"revwh_test_airflow_{suffix}"}
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(name)))
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    home = tmp_path_factory.mktemp("revwh-home")
+    url = _swap_db(pg_server, names["warehouse"])
+    airflow_url = _swap_db(pg_server, names["airflow"]).replace("postgresql://",
+                                                                "postgresql+psycopg2://", 1)
+    saved = {k: os.environ.get(k) for k in ("WAREHOUSE_URL", "REVWH_HOME", "LANDING_URL",
+                                             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")}
+    os.environ.update({"WAREHOUSE_URL": url, "REVWH_HOME": str(home),
+                       "LANDING_URL": str(home / "landing"),
+                       "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_url})
+    yield url
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(name)))
+
+
+@pytest.fixture
+def conn(warehouse: str):
+    with psycopg.connect(warehouse) as connection:
+        yield connection

@@ -1,0 +1,141 @@
+"""The nightly DAG through Airflow (dag.test: Airflow's task runner and a real metadata
+database) on demo extracts and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from revwh.simulate.company import Company, SimConfig
+from revwh.simulate.writers import write_extracts
+
+DAYS = [date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 3)]
+MARTS = ("daily_channel_performance", "leads")
+
+
+def _airflow_env() -> dict[str, str]:
+    from revwh.airflow_env import airflow_env
+
+    return {**os.environ, **airflow_env()}
+
+
+def run_day(day: date, landing: Path) -> subprocess.CompletedProcess:
+    env = {**_airflow_env(), "LANDING_URL": str(landing)}
+    return subprocess.run([sys.executable, "-m", "revwh.dagrun", day.isoformat()], env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def marts_checksum(url: str) -> dict[str, str]:
+    with psycopg.connect(url) as conn:
+        return {mart: conn.execute(
+            f"select count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|'"
+            f" order by t::text)), '') from marts.{mart} t").fetchone()[0] for mart in MARTS}
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def landing(warehouse: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("landing")
+    write_extracts(Company(SimConfig(start=DAYS[0], days=len(DAYS), seed=11)), folder)
+    migrate = subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+                             env=_airflow_env(), capture_output=True, text=True, timeout=600)
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first_day(landing: Path, warehouse: str) -> dict[str, str]:
+    before = digest(landing)
+    result = run_day(DAYS[0], landing)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert digest(landing) == before, "a run modified landed files"
+    return marts_checksum(warehouse)
+
+
+def test_a_demo_day_matches_what_the_generator_wrote(first_day, landing: Path, warehouse: str):
+    with open(landing / "_truth" / "daily_channel.csv") as handle:
+        truth = {row["channel"]: row for row in csv.DictReader(handle)
+                 if row["date"] == DAYS[0].isoformat()}
+    with psycopg.connect(warehouse) as conn:
+        rows = conn.execute(
+            "select channel, spend, clicks, impressions, sessions, leads"
+            " from marts.daily_channel_performance where date_day = %s", (DAYS[0],)).fetchall()
+        leads = conn.execute("select count(*) from marts.leads where created_date = %s",
+                             (DAYS[0],)).fetchone()[0]
+        summary = conn.execute("select count(*) from ops.publish_log").fetchone()[0]
+    mart = {r[0]: r[1:] for r in rows}
+    assert set(mart) == set(truth)
+    for channel, row in truth.items():
+        expected = (Decimal(row["spend"]), int(row["clicks"]), int(row["impressions"]),
+                    int(row["sessions"]), int(row["leads"]))
+        assert mart[channel] == expected, channel
+    assert leads == sum(int(row["leads"]) for row in truth.values()) > 0
+    assert summary == len(MARTS)
+
+
+def test_rerunning_a_day_gives_identical_marts(first_day, landing: Path, warehouse: str):
+    with psycopg.connect(warehouse) as conn:
+        raw_before = conn.execute("select count(*) from raw.ga4__events").fetchone()[0]
+    result = run_day(DAYS[0], landing)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    assert "Run summary for [2026-09-01T00:00:00+00:00, 2026-09-02T00:00:00+00:00)" in (
+        result.stdout + result.stderr)
+    assert marts_checksum(warehouse) == first_day
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from raw.ga4__events").fetchone()[0] == raw_before
+
+
+def _bad_delivery(landing: Path, tmp_path: Path) -> Path:
+    """A copy of the landing folder to corrupt: the real landed files stay untouched."""
+    copy = tmp_path / "landing"
+    shutil.copytree(landing, copy)
+    return copy
+
+
+def test_a_failed_audit_keeps_the_published_marts(first_day, landing: Path, warehouse: str,
+                                                  tmp_path: Path):
+    bad = _bad_delivery(landing, tmp_path)
+    path = bad / "hubspot/contacts/dt=2026-09-02/contacts.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    records[0]["properties"]["lifecyclestage"] = "hot_prospect"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = run_day(DAYS[1], bad)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "AuditFailed" in output and "lifecycle_stage" in output and "hot_prospect" in output
+    assert marts_checksum(warehouse) == first_day
+    with psycopg.connect(warehouse) as conn:
+        published = conn.execute("select count(*) from ops.publish_log where interval_start"
+                                 " = %s", (DAYS[1],)).fetchone()[0]
+        failed = conn.execute("select suite, column_name from ops.audit_results"
+                              " where not success").fetchall()
+    assert published == 0
+    assert ("leads", "lifecycle_stage") in failed
+
+
+def test_a_missing_extract_fails_the_run_and_publishes_nothing(first_day, landing: Path,
+                                                                warehouse: str, tmp_path: Path):
+    bad = _bad_delivery(landing, tmp_path)
+    missing = bad / "ga4/events/dt=2026-09-03/events_20260903.jsonl"
+    missing.unlink()
+    result = run_day(DAYS[2], bad)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert (f"ga4__events: no extract for 2026-09-03: expected events_20260903.jsonl "
+            f"(or events_20260903.jsonl.gz) in {bad}/ga4/events/dt=2026-09-03") in output
+    assert marts_checksum(warehouse) == first_day

@@ -1,0 +1,107 @@
+"""Unit tests: no database needed."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from revwh.errors import ExtractMissing
+from revwh.extract import locate
+from revwh.intervals import days_in
+from revwh.load import _Rejected, parse_line
+from revwh.quality import load_suite_specs
+from revwh.simulate.company import Company, SimConfig
+from revwh.simulate.writers import write_extracts
+from revwh.sources import SOURCES
+
+
+def test_days_in_daily_interval():
+    start = datetime(2026, 9, 2, tzinfo=UTC)
+    assert days_in(start, datetime(2026, 9, 3, tzinfo=UTC)) == [date(2026, 9, 2)]
+    assert days_in(start, datetime(2026, 9, 5, tzinfo=UTC)) == [
+        date(2026, 9, 2), date(2026, 9, 3), date(2026, 9, 4)]
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    (b'{"id": "1", "properties": {"createdate": "x"', "malformed JSON"),
+    (b'\xff\xfe{"id": "1"}', "not UTF-8"),
+    (b'[1, 2]', "a JSON list where an object was expected"),
+    (b'{"id": "1", "properties": {"createdate": "2026-09-01"}}',
+     "missing required field properties.lastmodifieddate"),
+    (b'{"id": NaN}', "NaN is not valid JSON"),
+    (b'{"id": "a\\u0000b"}', "NUL character"),
+])
+def test_parse_line_rejects_with_reason(line, reason):
+    with pytest.raises(_Rejected, match=reason.replace(".", r"\.")):
+        parse_line(line, SOURCES["hubspot__contacts"].required)
+
+
+def test_parse_line_keeps_the_original_text():
+    line = '{"id":"7","properties":{"createdate":"a","lastmodifieddate":"b"},"x":"é"}'
+    assert parse_line(line.encode(), SOURCES["hubspot__contacts"].required) == line
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_simulator_is_deterministic(tmp_path: Path):
+    config = SimConfig(start=date(2026, 9, 1), days=3, seed=7)
+    write_extracts(Company(config), tmp_path / "a")
+    write_extracts(Company(config), tmp_path / "b")
+    write_extracts(Company(SimConfig(start=date(2026, 9, 1), days=3, seed=8)), tmp_path / "c")
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
+
+
+def test_simulated_people_are_joinable_across_sources(tmp_path: Path):
+    """A paid click's gclid reaches the session and the CRM contact it became."""
+    company = Company(SimConfig(days=2, seed=3))
+    paid_leads = [c for c in company.contacts if c.channel == "paid_search" and c.gclid]
+    assert paid_leads
+    session_gclids = {s.gclid for day in company.days.values() for s in day.sessions}
+    assert all(c.gclid in session_gclids for c in paid_leads)
+
+
+def test_missing_extract_names_source_day_and_location(tmp_path: Path):
+    source = SOURCES["ga4__events"]
+    with pytest.raises(ExtractMissing) as raised:
+        locate(source, date(2026, 9, 4), str(tmp_path))
+    message = str(raised.value)
+    assert "ga4__events" in message
+    assert "2026-09-04" in message
+    assert str(tmp_path / "ga4" / "events" / "dt=2026-09-04") in message
+    assert "events_20260904.jsonl" in message
+
+
+def test_extract_accepts_gzip_and_plain(tmp_path: Path):
+    source = SOURCES["hubspot__contacts"]
+    folder = tmp_path / source.partition_path(date(2026, 9, 1))
+    folder.mkdir(parents=True)
+    (folder / "contacts.jsonl.gz").write_bytes(b"")
+    assert locate(source, date(2026, 9, 1), str(tmp_path)).url.endswith("contacts.jsonl.gz")
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root reads any file")
+def test_unreadable_extract_is_named(tmp_path: Path):
+    source = SOURCES["hubspot__contacts"]
+    folder = tmp_path / source.partition_path(date(2026, 9, 1))
+    folder.mkdir(parents=True)
+    path = folder / "contacts.jsonl"
+    path.write_text("{}\n")
+    path.chmod(0)
+    with pytest.raises(ExtractMissing, match="cannot be read"):
+        locate(source, date(2026, 9, 1), str(tmp_path))
+
+
+def test_suites_bind_to_marts_and_resolve_seed_value_sets():
+    specs = {spec["name"]: spec for spec in load_suite_specs()}
+    assert set(specs) == {"leads", "daily_channel_performance"}
+    in_set = [e for e in specs["leads"]["expectations"]
+              if e["type"] == "expect_column_values_to_be_in_set"
+              and e["kwargs"]["column"] == "channel"]
+    assert "paid_search" in in_set[0]["kwargs"]["value_set"]
