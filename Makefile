@@ -23,7 +23,8 @@ setup: $(UV)  ## install everything from the lock file into .venv
 demo: setup  ## generate demo extracts and run the nightly DAG for each demo day
 	$(RUN) python -m revwh.cli demo
 
-test: setup  ## run the test suite
+test: setup  ## lint, then run the test suite
+	$(RUN) ruff check .
 	$(RUN) pytest
 
 lint: setup  ## ruff

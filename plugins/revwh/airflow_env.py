@@ -4,6 +4,8 @@ the warehouse's server (the embedded PostgreSQL by default), examples and teleme
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from revwh.config import DAGS_DIR, PLUGINS_DIR, TELEMETRY_OFF, settings
 
@@ -24,6 +26,8 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ.get(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or airflow_metadata_url(),
         "PYTHONPATH": pythonpath,
+        # airflow standalone starts its components as `airflow …` subprocesses
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
     return env
 
