@@ -46,8 +46,7 @@ def test_reloading_a_day_replaces_it(conn, tmp_path: Path):
     assert _counts(conn) == (30, 0)
     manifest = conn.execute(
         "select rows_in_file, rows_loaded, rows_quarantined from ops.load_manifest"
-        " where source = %s and partition_date = %s order by loaded_at", (SOURCE.key, DAY)
-    ).fetchall()
+        " where file_url = %s order by loaded_at", (str(path),)).fetchall()
     assert manifest == [(50, 50, 0), (50, 50, 0), (30, 30, 0)]
 
 
