@@ -42,4 +42,7 @@ db-stop: setup  ## stop the embedded PostgreSQL
 db-url: setup  ## print the warehouse URL
 	@$(RUN) python -m revwh.cli db url
 
-.PHONY: help setup demo test lint airflow db-start db-stop db-url
+.PHONY: help setup demo test lint airflow db-start db-stop db-url bench
+
+bench: setup  ## benchmarks: the loader vs raw COPY vs pandas to_sql at 1x and 10x
+	$(RUN) python bench/loader_bench.py

@@ -10,7 +10,10 @@ import pendulum
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from revwh.sources import SOURCES
+from revwh.sources import enabled_sources
+
+# One extract and one load task per platform; the CRM's platform follows CRM=hubspot|salesforce.
+PLATFORMS = sorted({source.platform for source in enabled_sources().values()})
 
 
 @dag(
@@ -25,16 +28,16 @@ from revwh.sources import SOURCES
 )
 def revenue_nightly():
     @task
-    def extract(source_key: str, data_interval_start=None, data_interval_end=None) -> list[dict]:
-        from revwh.pipeline import extract_source
+    def extract(platform: str, data_interval_start=None, data_interval_end=None) -> list[dict]:
+        from revwh.pipeline import extract_platform
 
-        return extract_source(source_key, data_interval_start, data_interval_end)
+        return extract_platform(platform, data_interval_start, data_interval_end)
 
     @task
-    def load(source_key: str, files: list[dict], run_id=None) -> list[dict]:
-        from revwh.pipeline import load_source
+    def load(platform: str, files: list[dict], run_id=None) -> list[dict]:
+        from revwh.pipeline import load_platform
 
-        return load_source(source_key, files, run_id=run_id)
+        return load_platform(platform, files, run_id=run_id)
 
     @task
     def transform() -> dict:
@@ -62,9 +65,9 @@ def revenue_nightly():
         return summarize(data_interval_start, data_interval_end, loads, audit_result, published)
 
     loads = []
-    for key in SOURCES:
-        files = extract.override(task_id=f"extract_{key}")(key)
-        loads.append(load.override(task_id=f"load_{key}")(key, files))
+    for platform in PLATFORMS:
+        files = extract.override(task_id=f"extract_{platform}")(platform)
+        loads.append(load.override(task_id=f"load_{platform}")(platform, files))
     built = transform()
     checked = audit()
     published = publish()

@@ -8,6 +8,7 @@ way each test session works in databases of its own, dropped at the end.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -43,10 +44,13 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory):
     if configured:
         yield _swap_db(configured, "postgres")
         return
-    base = tmp_path_factory.mktemp("embedded-pg")
+    # Not under pytest's temporary folder: pytest resets that folder to mode 0700 when another
+    # session starts, which would lock out the server's system user when running as root.
+    base = Path(tempfile.mkdtemp(prefix="revwh-test-pg-"))
     server = embedded_pg.start(base / "data", port=embedded_pg._free_port())
     yield server.url("postgres")
     embedded_pg.stop(base / "data")
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ def _contact(n: int, **extra) -> str:
 
 
 def _counts(conn) -> tuple[int, int]:
-    raw = conn.execute("select count(*) from raw.hubspot__contacts where _partition_date = %s",
+    raw = conn.execute("select count(*) from raw_hubspot.contacts where _partition_date = %s",
                        (DAY,)).fetchone()[0]
     quarantined = conn.execute(
         "select count(*) from ops.quarantine where source = %s and partition_date = %s",

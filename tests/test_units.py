@@ -11,7 +11,7 @@ import pytest
 from revwh.errors import ExtractMissing
 from revwh.extract import locate
 from revwh.intervals import days_in
-from revwh.load import _Rejected, parse_line
+from revwh.load import Rejected, parse_json_line
 from revwh.quality import load_suite_specs
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
@@ -31,17 +31,18 @@ def test_days_in_daily_interval():
     (b'[1, 2]', "a JSON list where an object was expected"),
     (b'{"id": "1", "properties": {"createdate": "2026-09-01"}}',
      "missing required field properties.lastmodifieddate"),
-    (b'{"id": NaN}', "NaN is not valid JSON"),
+    (b'{"id": NaN}', "malformed JSON"),
     (b'{"id": "a\\u0000b"}', "NUL character"),
 ])
 def test_parse_line_rejects_with_reason(line, reason):
-    with pytest.raises(_Rejected, match=reason.replace(".", r"\.")):
-        parse_line(line, SOURCES["hubspot__contacts"].required)
+    with pytest.raises(Rejected, match=reason.replace(".", r"\.")):
+        parse_json_line(line, SOURCES["hubspot__contacts"].required)
 
 
 def test_parse_line_keeps_the_original_text():
     line = '{"id":"7","properties":{"createdate":"a","lastmodifieddate":"b"},"x":"é"}'
-    assert parse_line(line.encode(), SOURCES["hubspot__contacts"].required) == line
+    payload, record = parse_json_line(line.encode(), SOURCES["hubspot__contacts"].required)
+    assert payload == line.encode() and record["x"] == "é"
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -50,21 +51,24 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 def test_simulator_is_deterministic(tmp_path: Path):
-    config = SimConfig(start=date(2026, 9, 1), days=3, seed=7)
+    config = SimConfig(start=date(2026, 9, 1), days=4, seed=7, scale=0.1)
     write_extracts(Company(config), tmp_path / "a")
     write_extracts(Company(config), tmp_path / "b")
-    write_extracts(Company(SimConfig(start=date(2026, 9, 1), days=3, seed=8)), tmp_path / "c")
+    write_extracts(Company(SimConfig(start=date(2026, 9, 1), days=4, seed=8, scale=0.1)),
+                   tmp_path / "c")
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
 
 
 def test_simulated_people_are_joinable_across_sources(tmp_path: Path):
     """A paid click's gclid reaches the session and the CRM contact it became."""
-    company = Company(SimConfig(days=2, seed=3))
-    paid_leads = [c for c in company.contacts if c.channel == "paid_search" and c.gclid]
-    assert paid_leads
-    session_gclids = {s.gclid for day in company.days.values() for s in day.sessions}
-    assert all(c.gclid in session_gclids for c in paid_leads)
+    company = Company(SimConfig(days=3, seed=3, scale=0.5))
+    paid = [p for p in company.people if p.session and p.session.click_id]
+    assert paid
+    clicks = {c.click_id: c for c in company.clicks}
+    for person in paid:
+        click = clicks[person.session.click_id]
+        assert click.session is person.session and click.ad is person.session.ad
 
 
 def test_missing_extract_names_source_day_and_location(tmp_path: Path):

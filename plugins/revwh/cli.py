@@ -55,8 +55,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from revwh.simulate.writers import write_extracts
 
     landing = Path(args.landing or settings().landing_url)
-    config = SimConfig(start=args.start, days=args.days, seed=args.seed, scale=args.scale)
-    counts = write_extracts(Company(config), landing)
+    config = SimConfig(start=args.start, days=args.days, seed=args.seed, scale=args.scale,
+                       mess=not args.clean)
+    counts = write_extracts(Company(config), landing, crm=args.crm)
     print(f"wrote {config.days} days from {config.start} to {landing}: "
           + ", ".join(f"{source} {rows} rows" for source, rows in counts.items()))
     return 0
@@ -140,7 +141,8 @@ def cmd_headline(_: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     if not settings().warehouse_url:
         cmd_db(argparse.Namespace(action="start"))
-    gen = argparse.Namespace(start=args.start, days=args.days, seed=42, scale=1.0, landing=None)
+    gen = argparse.Namespace(start=args.start, days=args.days, seed=42, scale=1.0, landing=None,
+                             clean=False, crm="both")
     cmd_generate(gen)
     if cmd_run(argparse.Namespace(start=args.start, days=args.days)):
         return 1
@@ -168,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--scale", type=float, default=1.0)
     gen.add_argument("--landing", help="folder to write to (default: LANDING_URL)")
+    gen.add_argument("--clean", action="store_true",
+                     help="no mess: no duplicates, bots, restatements, malformed rows or drift")
+    gen.add_argument("--crm", choices=["both", "hubspot", "salesforce"], default="both")
     gen.set_defaults(func=cmd_generate)
     sub.add_parser("migrate", help="Airflow's metadata database").set_defaults(func=cmd_migrate)
     run = sub.add_parser("run", help="run the nightly DAG for each day")

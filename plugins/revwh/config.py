@@ -4,6 +4,9 @@
 - LANDING_URL: where extracts land, a folder or an fsspec URL (default: $REVWH_HOME/landing)
 - REVWH_HOME: local state: embedded PostgreSQL, Airflow home, logs (default: <project>/.local)
 - EMBEDDED_PG_PORT: TCP port of the embedded PostgreSQL on 127.0.0.1 (default: 54329)
+- CRM: the CRM whose extracts the DAG reads: hubspot, salesforce or csv_crm (default: hubspot)
+- CRM_MAPPING_FILE: with CRM=csv_crm, the mapping of its CSV exports (default: the example)
+- LOOKBACK_DAYS_<PLATFORM>: days before each run re-read for restatements (revwh.sources)
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ DAGS_DIR = PROJECT_ROOT / "dags"
 PLUGINS_DIR = PROJECT_ROOT / "plugins"
 
 # Schemas of the warehouse, in the order data flows through them.
-RAW_SCHEMA = "raw"
 OPS_SCHEMA = "ops"
 AUDIT_SCHEMA = "audit"
 PUBLISHED_SCHEMA = "marts"
@@ -59,6 +61,11 @@ class Settings:
     @property
     def dbt_log_dir(self) -> Path:
         return self.home / "dbt" / "logs"
+
+
+def crm_mapping_file() -> Path:
+    return Path(os.environ.get("CRM_MAPPING_FILE")
+                or PROJECT_ROOT / "examples" / "byo_crm" / "mapping.yml")
 
 
 def settings() -> Settings:

@@ -1,32 +1,47 @@
 """Load one landed file into its raw table: streamed with COPY, idempotent per (source, day).
 
 In one transaction: the day's earlier rows (and quarantined rows) for the source are deleted,
-the file is streamed line by line into ``raw.<source>`` with COPY, rows that cannot be parsed go
-to ``ops.quarantine`` with the reason and their original text, and ``ops.load_manifest``
-records the file's checksum and row counts (rows in file = rows loaded + rows quarantined).
-Memory stays flat whatever the file size; only rejected rows are held until the end.
+the file is streamed record by record into ``raw_<platform>.<entity>`` with COPY, records that
+cannot be parsed go to ``ops.quarantine`` with the reason and their original text, and
+``ops.load_manifest`` records the file's checksum, row counts (rows in file = rows loaded + rows
+quarantined, a table constraint) and any fields the source did not have before (schema drift:
+kept in the raw record, reported). Memory stays flat whatever the file size; only rejected rows
+are held until the end.
+
+JSON-lines files load one object per line; CSV files (header row first) load one object per
+row, keyed by the header. A CSV header that lacks a required column fails the file. Rows of a
+CSV CRM export (CRM=csv_crm) are also mapped onto the common lead and deal model by its mapping
+file (revwh.crm_mapping) and load as {"row": <as delivered>, "mapped": <common model>}; a row
+the mapping cannot map is quarantined with every issue named.
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
 import io
-import json
+import logging
+import math
+import queue
 import uuid
 import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 
 import fsspec
+import orjson
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 from revwh import schema
-from revwh.config import OPS_SCHEMA, RAW_SCHEMA
+from revwh.config import OPS_SCHEMA
 from revwh.errors import LoadRejected
 from revwh.sources import Source
+
+log = logging.getLogger(__name__)
 
 # Above this share of rejected rows the file is refused as a whole: it is likely not the
 # format we expect, and loading the remainder would understate the day.
@@ -45,46 +60,102 @@ class LoadResult:
     rows_in_file: int
     rows_loaded: int
     rows_quarantined: int
+    new_fields: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-class _Rejected(ValueError):
-    pass
+class _BoundedQueuedWriter(QueuedLibpqWriter):
+    """psycopg's queued COPY writer (it sends from a thread of its own while the loader
+    parses), with a short queue so that memory stays flat whatever the file size."""
+
+    def __init__(self, cursor: psycopg.Cursor) -> None:
+        super().__init__(cursor)
+        self._queue: queue.Queue = queue.Queue(maxsize=16)
 
 
-def _reject_constant(name: str) -> float:
-    raise _Rejected(f"{name} is not valid JSON")
+class Rejected(ValueError):
+    """One record that cannot be loaded; the message is the reason kept in quarantine."""
 
 
-def _lookup(record: dict, dotted: str) -> object:
+def _lookup(record: dict, parts: tuple[str, ...]) -> object:
     value: object = record
-    for part in dotted.split("."):
-        if not isinstance(value, dict) or part not in value:
+    for part in parts:
+        if not isinstance(value, dict):
             return None
-        value = value[part]
+        value = value.get(part)
     return value
 
 
-def parse_line(raw: bytes, required: tuple[str, ...]) -> str:
-    """The line as JSON text ready for a jsonb column, or _Rejected with the reason."""
+def _valid(value: object, kind: str) -> bool:
+    if isinstance(value, bool):
+        return False
+    if kind == "int":
+        return isinstance(value, int) or (isinstance(value, str) and value.lstrip("-").isdigit())
+    if kind == "number":
+        if isinstance(value, int | float):
+            return math.isfinite(value)
+        try:
+            return math.isfinite(float(value))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return False
+    if not isinstance(value, str):
+        return False
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise _Rejected(f"not UTF-8: byte {err.start}") from None
-    if "\\u0000" in text:
-        raise _Rejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
+        if kind == "date":
+            date.fromisoformat(value)
+        else:  # timestamp: ISO 8601, with Z or an offset such as +0000
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+class Checker:
+    """A source's record rules, compiled once: required fields present, typed fields valid."""
+
+    def __init__(self, required: tuple[str, ...], types: dict[str, str] | None = None) -> None:
+        self.required = [(path, tuple(path.split("."))) for path in required]
+        self.types = [(path, tuple(path.split(".")), kind) for path, kind in
+                      (types or {}).items()]
+
+    def __call__(self, record: dict) -> None:
+        missing = [path for path, parts in self.required
+                   if _lookup(record, parts) in (None, "")]
+        if missing:
+            raise Rejected("missing required field " + ", ".join(missing))
+        for path, parts, kind in self.types:
+            value = _lookup(record, parts)
+            if value is None or value == "" or (kind == "int" and type(value) is int):
+                continue
+            if not _valid(value, kind):
+                raise Rejected(f"field {path} is not a valid {kind}: {str(value)[:60]!r}")
+
+
+def check_record(record: dict, required: tuple[str, ...], types: dict[str, str]) -> None:
+    """Required fields present and typed fields of their type, or Rejected naming the field."""
+    Checker(required, types)(record)
+
+
+def parse_json_line(raw: bytes, required: tuple[str, ...] | Checker,
+                    types: dict[str, str] | None = None) -> tuple[bytes, dict]:
+    """The line as JSON ready for a jsonb column, and the parsed object; or Rejected."""
+    check = required if isinstance(required, Checker) else Checker(required, types)
     try:
-        record = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as err:
-        raise _Rejected(f"malformed JSON: {err.msg} at column {err.colno}") from None
+        record = orjson.loads(raw)
+    except orjson.JSONDecodeError as err:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise Rejected(f"not UTF-8: byte {bad.start}") from None
+        raise Rejected(f"malformed JSON: {err.msg} at column {err.colno}") from None
     if not isinstance(record, dict):
-        raise _Rejected(f"a JSON {type(record).__name__} where an object was expected")
-    missing = [path for path in required if _lookup(record, path) in (None, "")]
-    if missing:
-        raise _Rejected("missing required field " + ", ".join(missing))
-    return text
+        raise Rejected(f"a JSON {type(record).__name__} where an object was expected")
+    if b"\\u0000" in raw:
+        raise Rejected("contains a NUL character (\\u0000), which PostgreSQL cannot store")
+    check(record)
+    return raw, record
 
 
 class _HashingReader(io.RawIOBase):
@@ -104,11 +175,92 @@ class _HashingReader(io.RawIOBase):
         return len(chunk)
 
 
-def _lines(stream) -> Iterator[tuple[int, bytes]]:
+# A record read from a file: (line number, JSON or None, reason if rejected, original text).
+Record = tuple[int, bytes | None, str | None, str]
+
+
+def _jsonl_records(stream, source: Source, drift: set[str]) -> Iterator[Record]:
+    known = set(source.known)
+    check = Checker(source.required, source.types)
     for number, raw in enumerate(stream, start=1):
         line = raw.rstrip(b"\r\n")
-        if line.strip():
-            yield number, line
+        if not line or line.isspace():
+            continue
+        try:
+            payload, record = parse_json_line(line, check)
+        except Rejected as reason:
+            yield number, None, str(reason), line.decode("utf-8", "backslashreplace")
+            continue
+        if known and not known.issuperset(record):
+            drift.update(record.keys() - known)
+        if b"\r" in payload:  # whitespace that would end a COPY row: write it compact
+            payload = orjson.dumps(record)
+        yield number, payload, None, ""
+
+
+def _csv_original(row: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="").writerow(row)
+    return out.getvalue().encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _crm_mapper(source: Source):
+    """For the CSV CRM: its mapping's required columns, delimiter and row mapper."""
+    from revwh import crm_mapping
+    from revwh.config import crm_mapping_file
+
+    mapping = crm_mapping.load_mapping(crm_mapping_file())
+
+    def mapper(record: dict) -> dict:
+        mapped, issues = crm_mapping.map_row(mapping, source.entity, record)
+        if issues:
+            raise Rejected("; ".join(str(issue) for issue in issues))
+        return {"row": record, "mapped": mapped}
+
+    return tuple(crm_mapping.required_columns(mapping, source.entity)), mapping.delimiter, mapper
+
+
+def _csv_records(stream, source: Source, url: str, drift: set[str]) -> Iterator[Record]:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    required, options, mapper = source.required, dict(source.csv_options), None
+    if source.platform == "csv_crm":
+        required, options["delimiter"], mapper = _crm_mapper(source)
+    reader = csv.reader(text, **options)
+    header = next(reader, None)
+    if header is None:
+        return  # an empty file: an empty day
+    header = [name.strip() for name in header]
+    keep = [i for i, name in enumerate(header) if name]  # drop a trailing-comma column
+    names = [header[i] for i in keep]
+    missing = [column for column in required if column not in names]
+    if missing:
+        raise LoadRejected(
+            f"{source.key}: {url} lacks required column {', '.join(missing)} "
+            f"(header: {', '.join(names)}); nothing was loaded for this day")
+    if source.known:
+        drift.update(set(names) - set(source.known))
+    width = len(header)
+    check = Checker(source.required, source.types)
+    for row in reader:
+        number = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != width:
+            yield (number, None, f"expected {width} fields, got {len(row)}", _csv_original(row))
+            continue
+        values = [row[i] for i in keep]
+        if any("\udc80" <= ch <= "\udcff" for cell in values for ch in cell):
+            yield number, None, "not UTF-8", _csv_original(row)
+            continue
+        record = dict(zip(names, values, strict=True))
+        try:
+            check(record)
+            if mapper is not None:
+                record = mapper(record)
+        except Rejected as reason:
+            yield number, None, str(reason), _csv_original(row)
+            continue
+        yield number, orjson.dumps(record), None, ""
 
 
 def load_file(conn: psycopg.Connection, source: Source, day: date, url: str,
@@ -116,8 +268,9 @@ def load_file(conn: psycopg.Connection, source: Source, day: date, url: str,
     """Replace the (source, day) partition of the raw table with the file's rows."""
     schema.ensure(conn)
     batch_id = f"{source.key}:{day.isoformat()}:{uuid.uuid4().hex[:12]}"
-    table = sql.Identifier(RAW_SCHEMA, source.raw_table)
+    table = sql.Identifier(source.raw_schema, source.raw_table)
     rejected: list[tuple[int, str, str]] = []
+    drift: set[str] = set()
     loaded = 0
     with fsspec.open(url, "rb") as landed, conn.transaction():
         hashing = _HashingReader(landed)
@@ -127,20 +280,37 @@ def load_file(conn: psycopg.Connection, source: Source, day: date, url: str,
         conn.execute(
             sql.SQL("delete from {} where source = %s and partition_date = %s").format(
                 sql.Identifier(OPS_SCHEMA, "quarantine")), (source.key, day))
+        records = (_csv_records(stream, source, url, drift) if source.format == "csv"
+                   else _jsonl_records(stream, source, drift))
+        # CSV format with a delimiter (0x02) and quote (0x01) that valid JSON text never holds
+        # unescaped: rows need no escaping, and are sent in 1 MB blocks.
         copy_sql = sql.SQL(
-            "copy {} (_partition_date, _file, _line, _batch_id, record) from stdin").format(table)
+            "copy {} (_partition_date, _file, _line, _batch_id, record) from stdin with"
+            " (format csv, delimiter e'\\x02', quote e'\\x01')").format(table)
+        prefix = f"{day.isoformat()}\x02{url}\x02".encode()
+        suffix = f"\x02{batch_id}\x02".encode()
+        if any(ch in url for ch in "\x01\x02\r\n"):
+            raise LoadRejected(f"{source.key}: a control character in the file name {url!r}")
+        cursor = conn.cursor()
         try:
-            with conn.cursor().copy(copy_sql) as copy:
-                for number, line in _lines(stream):
-                    try:
-                        text = parse_line(line, source.required)
-                    except _Rejected as reason:
-                        rejected.append((number, str(reason),
-                                         line.decode("utf-8", "backslashreplace")))
+            # the queued writer sends blocks from its own thread while this one parses
+            with cursor.copy(copy_sql, writer=_BoundedQueuedWriter(cursor)) as copy:
+                block: list[bytes] = []
+                size = 0
+                for number, payload, reason, original in records:
+                    if payload is None:
+                        rejected.append((number, reason or "rejected", original))
                         continue
-                    copy.write_row((day, url, number, batch_id, text))
+                    row = b"%s%d%s%s\n" % (prefix, number, suffix, payload)
+                    block.append(row)
+                    size += len(row)
                     loaded += 1
-        except (EOFError, OSError, zlib.error) as err:
+                    if size > 1 << 20:
+                        copy.write(b"".join(block))
+                        block, size = [], 0
+                if block:
+                    copy.write(b"".join(block))
+        except (EOFError, OSError, zlib.error, csv.Error) as err:
             raise LoadRejected(
                 f"{source.key}: {url} for {day} cannot be read to the end ({err}); "
                 "nothing was loaded for this day") from err
@@ -157,14 +327,27 @@ def load_file(conn: psycopg.Connection, source: Source, day: date, url: str,
                 " batch_id) from stdin").format(sql.Identifier(OPS_SCHEMA, "quarantine"))) as copy:
                 for number, reason, original in rejected:
                     copy.write_row((source.key, day, url, number, reason, original, batch_id))
+        new_fields = tuple(sorted(drift))
+        if new_fields:
+            log.warning("%s: %s for %s has fields the source did not have before (kept in the "
+                        "raw record): %s", source.key, url, day, ", ".join(new_fields))
         result = LoadResult(source.key, day.isoformat(), url, batch_id, hashing.sha.hexdigest(),
-                            hashing.bytes, total, loaded, len(rejected))
+                            hashing.bytes, total, loaded, len(rejected), new_fields)
         conn.execute(
             sql.SQL(
                 "insert into {} (batch_id, source, partition_date, file_url, file_sha256,"
-                " file_bytes, rows_in_file, rows_loaded, rows_quarantined, run_id)"
-                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
+                " file_bytes, rows_in_file, rows_loaded, rows_quarantined, new_fields, run_id)"
+                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)").format(
                 sql.Identifier(OPS_SCHEMA, "load_manifest")),
             (batch_id, source.key, day, url, result.sha256, result.bytes, total, loaded,
-             len(rejected), run_id))
+             len(rejected), list(new_fields), run_id))
     return result
+
+
+def already_loaded(conn: psycopg.Connection, source: Source, day: date, url: str,
+                   size: int) -> bool:
+    """The newest load of (source, day) was this very file (landed files never change)."""
+    row = conn.execute(
+        "select file_url, file_bytes from ops.load_manifest where source = %s and"
+        " partition_date = %s order by loaded_at desc limit 1", (source.key, day)).fetchone()
+    return row is not None and row[0] == url and row[1] == size

@@ -6,40 +6,56 @@ The DAG (dags/revenue_nightly.py) only wires these together; tests call them dir
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
-from revwh import extract, load, publish, quality, transform
+from revwh import extract, load, publish, quality, schema, transform
 from revwh.config import settings
 from revwh.intervals import days_in
-from revwh.sources import SOURCES
+from revwh.sources import SOURCES, Source, enabled_sources
 from revwh.warehouse import connect
 
 log = logging.getLogger(__name__)
 
 
-def extract_source(source_key: str, start: datetime, end: datetime,
-                   landing_url: str | None = None) -> list[dict]:
-    """Locate the source's landed file for each day of the interval (fails if one is missing)."""
-    source = SOURCES[source_key]
+def platform_sources(platform: str) -> list[Source]:
+    return [s for s in enabled_sources().values() if s.platform == platform]
+
+
+def extract_platform(platform: str, start: datetime, end: datetime,
+                     landing_url: str | None = None) -> list[dict]:
+    """Locate each of the platform's entities' files: every day of the interval (a missing one
+    fails the task) and the lookback window's days before it (for restatements)."""
     landing = landing_url or settings().landing_url
-    files = [extract.locate(source, day, landing).to_dict() for day in days_in(start, end)]
-    for landed in files:
-        log.info("%s: found %s (%d bytes)", source_key, landed["url"], landed["size"])
+    days = days_in(start, end)
+    files = []
+    for source in platform_sources(platform):
+        for landed in extract.locate_interval(source, days, landing):
+            log.info("%s %s: found %s (%d bytes)%s", source.key, landed.day, landed.url,
+                     landed.size, "" if landed.in_interval else " [lookback]")
+            files.append(landed.to_dict())
     return files
 
 
-def load_source(source_key: str, files: list[dict], run_id: str | None = None) -> list[dict]:
-    """Load each located file into the raw table, replacing its (source, day) partition."""
-    from datetime import date
+def load_platform(platform: str, files: list[dict], run_id: str | None = None) -> list[dict]:
+    """Load each located file into its raw table, replacing its (source, day) partition.
 
-    source = SOURCES[source_key]
+    The interval's own days always reload (a rerun replaces them); a lookback day reloads only
+    when a newer pull of it has landed since its last load.
+    """
     results = []
     with connect() as conn:
+        schema.ensure(conn)
         for landed in files:
-            result = load.load_file(conn, source, date.fromisoformat(landed["day"]),
-                                    landed["url"], run_id=run_id)
-            log.info("%s %s: %d rows loaded, %d quarantined (sha256 %s)", source_key,
-                     result.day, result.rows_loaded, result.rows_quarantined, result.sha256[:12])
+            source = SOURCES[landed["source"]]
+            day = date.fromisoformat(landed["day"])
+            if not landed["in_interval"] and load.already_loaded(
+                    conn, source, day, landed["url"], landed["size"]):
+                log.info("%s %s: unchanged since its last load, skipped", source.key, day)
+                continue
+            result = load.load_file(conn, source, day, landed["url"], run_id=run_id)
+            log.info("%s %s: %d rows loaded, %d quarantined (sha256 %s)%s", source.key,
+                     result.day, result.rows_loaded, result.rows_quarantined, result.sha256[:12],
+                     f"; new fields: {', '.join(result.new_fields)}" if result.new_fields else "")
             results.append(result.to_dict())
     return results
 
@@ -70,9 +86,11 @@ def summarize(start: datetime, end: datetime, loads: list[list[dict]], audit: di
     lines = [f"Run summary for [{start.isoformat()}, {end.isoformat()})"]
     for results in loads:
         for result in results:
-            lines.append(f"  loaded {result['source']:<28} {result['day']}  "
+            drift = f"  new fields: {', '.join(result['new_fields'])}" \
+                if result.get("new_fields") else ""
+            lines.append(f"  loaded {result['source']:<34} {result['day']}  "
                          f"{result['rows_loaded']:>8} rows  {result['rows_quarantined']:>4} "
-                         "quarantined")
+                         f"quarantined{drift}")
     for mart, rows in published.items():
         lines.append(f"  published marts.{mart:<26} {rows:>8} rows")
     lines.append(f"  checks passed: {audit['passed']} of {audit['checks']}")

@@ -1,13 +1,14 @@
-"""The warehouse's own tables: raw landing tables and the ops bookkeeping (manifest, quarantine,
-audit results, publish log). Created idempotently, under a lock, by whoever needs them first."""
+"""The warehouse's own tables: raw landing tables (raw_<platform>.<entity>) and the ops
+bookkeeping (manifest, quarantine, audit results, publish log). Created idempotently, under a
+lock, by whoever needs them first."""
 
 from __future__ import annotations
 
 import psycopg
 from psycopg import sql
 
-from revwh.config import AUDIT_SCHEMA, OPS_SCHEMA, PUBLISHED_SCHEMA, RAW_SCHEMA
-from revwh.sources import SOURCES
+from revwh.config import AUDIT_SCHEMA, OPS_SCHEMA, PUBLISHED_SCHEMA
+from revwh.sources import ALL_SOURCES
 
 OPS_DDL = f"""
 create table if not exists {OPS_SCHEMA}.load_manifest (
@@ -20,6 +21,7 @@ create table if not exists {OPS_SCHEMA}.load_manifest (
     rows_in_file      integer not null,
     rows_loaded       integer not null,
     rows_quarantined  integer not null,
+    new_fields        text[] not null default '{{}}',
     run_id            text,
     loaded_at         timestamptz not null default now(),
     check (rows_in_file = rows_loaded + rows_quarantined)
@@ -73,15 +75,29 @@ create table if not exists {table} (
 )"""
 
 
+_ENSURED: set[tuple[str, int]] = set()
+
+
 def ensure(conn: psycopg.Connection) -> None:
-    """Create schemas and bookkeeping tables if missing (safe to call concurrently)."""
+    """Create schemas and bookkeeping tables if missing (safe to call concurrently); once per
+    database per process."""
+    committed = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     with conn.transaction():
+        database = conn.execute(
+            "select oid from pg_database where datname = current_database()").fetchone()[0]
+        key = (conn.info.dsn, database)
+        if key in _ENSURED:
+            return
         conn.execute("select pg_advisory_xact_lock(hashtext('revwh.schema'))")
-        for schema in (RAW_SCHEMA, OPS_SCHEMA, AUDIT_SCHEMA, PUBLISHED_SCHEMA):
-            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+        schemas = {OPS_SCHEMA, AUDIT_SCHEMA, PUBLISHED_SCHEMA} | {
+            source.raw_schema for source in ALL_SOURCES}
+        for name in sorted(schemas):
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(name)))
         conn.execute(OPS_DDL)
-        for source in SOURCES.values():
-            table = sql.Identifier(RAW_SCHEMA, source.raw_table)
+        for source in ALL_SOURCES:
+            table = sql.Identifier(source.raw_schema, source.raw_table)
             conn.execute(sql.SQL(RAW_DDL).format(table=table))
             conn.execute(sql.SQL("create index if not exists {} on {} (_partition_date)").format(
                 sql.Identifier(f"{source.raw_table}_partition"), table))
+    if committed:  # inside a caller's transaction the DDL may yet be rolled back
+        _ENSURED.add(key)

@@ -1,5 +1,6 @@
 -- One row per web session (user_pseudo_id + ga_session_id), its traffic source taken from the
--- first event that carries one, and its channel from the documented channel grouping rules.
+-- first event that carries one, its channel from the documented channel grouping rules, and
+-- whether it was a bot.
 with
 
 events as (
@@ -38,6 +39,8 @@ sessions as (
         (array_agg(page_referrer order by event_order)
             filter (where page_referrer is not null))[1] as referrer,
         count(*) filter (where event_name = 'page_view') as page_views,
+        extract(epoch from max(event_at) - min(event_at)) as duration_seconds,
+        bool_or(browser ilike '%headless%') as headless_browser,
         bool_or(event_name = 'generate_lead') as has_lead_event
     from ordered
     group by user_pseudo_id, ga_session_id
@@ -57,5 +60,7 @@ select
     referrer,
     {{ channel_grouping('source', 'medium', 'gclid', 'referrer') }} as channel,
     page_views,
-    has_lead_event
+    has_lead_event,
+    -- bots: a headless browser, or 15+ page views in under 10 seconds
+    coalesce(headless_browser, false) or (page_views >= 15 and duration_seconds < 10) as is_bot
 from sessions

@@ -18,6 +18,7 @@ sessions as (
 
     select session_date as date_day, channel, count(*) as sessions
     from {{ ref('int_ga4__sessions') }}
+    where not is_bot
     group by 1, 2
 
 ),

@@ -19,6 +19,12 @@ source_channels as (
 
     select * from {{ ref('hubspot_source_channels') }}
 
+),
+
+lead_source_channels as (
+
+    select * from {{ ref('hubspot_lead_source_channels') }}
+
 )
 
 select
@@ -30,7 +36,12 @@ select
     -- an unmapped CRM value is kept as it came, so the audit names it
     coalesce(stages.lifecycle_stage, contacts.lifecycle_stage) as lifecycle_stage,
     contacts.lead_status,
-    coalesce(source_channels.channel, lower(contacts.analytics_source)) as channel,
+    -- records sales created (original source OFFLINE) take their channel from lead_source
+    coalesce(
+        case when contacts.analytics_source = 'OFFLINE' then lead_source_channels.channel end,
+        source_channels.channel,
+        lower(contacts.analytics_source)
+    ) as channel,
     contacts.analytics_source_data_1 as source_detail,
     contacts.lead_score,
     coalesce(stages.stage_order >= 2, false) as is_mql,
@@ -38,3 +49,4 @@ select
 from contacts
 left join stages on contacts.lifecycle_stage = stages.hubspot_lifecyclestage
 left join source_channels on contacts.analytics_source = source_channels.hs_analytics_source
+left join lead_source_channels on contacts.lead_source = lead_source_channels.lead_source

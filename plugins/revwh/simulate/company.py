@@ -1,74 +1,164 @@
-"""A seeded, deterministic simulation of a B2B company's marketing funnel.
+"""A seeded, deterministic simulation of a mid-market B2B company's revenue engine.
 
-One journey per person: an ad click or other visit becomes a GA4 session, some sessions submit a
-form, each form submission becomes a HubSpot contact that may progress through the lifecycle on
-later days. Every extract is written in the shape its platform delivers (see ``writers``), and
-the truth (what really happened, before any platform's view of it) is written beside them.
+What really happens is simulated first, as one world: ad accounts on Google, Meta and LinkedIn
+(USD, EUR, GBP; New York, Berlin and UTC days) buy clicks; clicks and organic visits become web
+sessions (with click ids and UTMs), some of which submit forms and become people in the CRM;
+sales also creates leads of its own (outbound, events, partners, referrals); people move through
+the funnel (MQL, accepted or rejected by sales, SQL, opportunity, won or lost), some MQLs are
+never followed up. The writers (``writers``) then render that world as each platform would
+deliver it, with the mess real extracts carry, and write the truth beside it.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import string
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-# Organic channels: (sessions per day at scale 1, share of sessions that submit a form).
-ORGANIC_CHANNELS: dict[str, tuple[int, float]] = {
-    "organic_search": (220, 0.010),
-    "direct": (140, 0.008),
-    "referral": (45, 0.015),
-    "email": (35, 0.020),
-    "organic_social": (30, 0.006),
+
+@dataclass(frozen=True)
+class SimConfig:
+    start: date = date(2026, 8, 10)  # 90 days from here cross both DST changes of 2026
+    days: int = 90
+    seed: int = 42
+    scale: float = 1.0
+    mess: bool = True  # duplicates, test leads, bots, restatements, malformed rows, drift...
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=self.days)
+
+
+# --- the company's marketing set-up -------------------------------------------------------------
+@dataclass(frozen=True)
+class AdAccount:
+    platform: str
+    account_id: str
+    name: str
+    currency: str
+    time_zone: str
+
+
+@dataclass(frozen=True)
+class Ad:
+    account: AdAccount
+    campaign_id: str
+    campaign_name: str
+    group_id: str  # Google ad group, Meta ad set, LinkedIn campaign (under a campaign group)
+    group_name: str
+    ad_id: str
+    daily_clicks: float  # at scale 1
+    cpc: float  # account currency
+    ctr: float
+    conversion_rate: float
+
+
+GOOGLE = AdAccount("google_ads", "1234567890", "Acme Analytics - Search", "USD",
+                   "America/New_York")
+META = AdAccount("meta_ads", "2093847561", "Acme Analytics EU", "EUR", "Europe/Berlin")
+LINKEDIN = AdAccount("linkedin_ads", "508123456", "Acme Analytics UK", "GBP", "UTC")
+ACCOUNTS = (GOOGLE, META, LINKEDIN)
+
+
+def _ads() -> list[Ad]:
+    ads = []
+    plans = [
+        (GOOGLE, "20100001", "Search - Brand", [("Brand exact", 60, 1.1), ("Brand broad", 30, 1.5)],
+         0.09, 0.05),
+        (GOOGLE, "20100002", "Search - Competitors", [("Competitor names", 40, 4.2),
+                                                      ("Alternatives", 25, 3.8)], 0.035, 0.02),
+        (GOOGLE, "20100003", "Search - Revenue Analytics",
+         [("Revenue analytics", 70, 3.3), ("Marketing attribution", 55, 3.0)], 0.045, 0.03),
+        (META, "23850001", "Lead Gen - Q3 Guide", [("Lookalike 1%", 60, 0.9),
+                                                   ("Retargeting 30d", 35, 0.7)], 0.012, 0.02),
+        (META, "23850002", "Traffic - Webinar", [("Interests: RevOps", 45, 0.6)], 0.010, 0.012),
+        (LINKEDIN, "612340001", "ABM - Mid-market", [("VP Marketing NA", 25, 7.5),
+                                                     ("Heads of RevOps UK", 20, 8.2)], 0.006, 0.04),
+        (LINKEDIN, "612340002", "Thought leadership", [("Followers lookalike", 15, 5.1)], 0.005,
+         0.015),
+    ]
+    for account, campaign_id, campaign_name, groups, ctr, conversion in plans:
+        for g, (group_name, clicks, cpc) in enumerate(groups, start=1):
+            group_id = f"{campaign_id}{g:02d}"
+            for a in (1, 2):
+                ads.append(Ad(account, campaign_id, campaign_name, group_id, group_name,
+                              f"{group_id}{a:02d}", clicks / 2, cpc, ctr, conversion))
+    return ads
+
+
+ADS = _ads()
+
+# Organic channels: sessions per day at scale 1, share of sessions that submit a form.
+ORGANIC: dict[str, tuple[float, float]] = {
+    "organic_search": (900, 0.006),
+    "direct": (520, 0.005),
+    "referral": (150, 0.010),
+    "email": (120, 0.012),
+    "organic_social": (100, 0.004),
 }
-# How each channel shows up in the browser: utm_source, utm_medium (None: no UTM).
+# utm_source / utm_medium (or referrer) a session of each channel arrives with.
 CHANNEL_SOURCE_MEDIUM: dict[str, tuple[str, str]] = {
     "paid_search": ("google", "cpc"),
+    "paid_social": ("facebook", "paid_social"),
     "organic_search": ("google", "organic"),
     "direct": ("(direct)", "(none)"),
     "referral": ("g2.com", "referral"),
     "email": ("newsletter", "email"),
     "organic_social": ("linkedin.com", "social"),
 }
-# HubSpot's original-source values (hs_analytics_source) for each channel.
-HUBSPOT_SOURCE: dict[str, str] = {
-    "paid_search": "PAID_SEARCH",
-    "organic_search": "ORGANIC_SEARCH",
-    "direct": "DIRECT_TRAFFIC",
-    "referral": "REFERRALS",
-    "email": "EMAIL_MARKETING",
-    "organic_social": "SOCIAL_MEDIA",
+PLATFORM_CHANNEL = {"google_ads": "paid_search", "meta_ads": "paid_social",
+                    "linkedin_ads": "paid_social"}
+# Sales-sourced leads per day at scale 1, by how they came in.
+SALES_SOURCED: dict[str, float] = {"outbound": 2.5, "events": 1.0, "partner": 0.6,
+                                   "word_of_mouth": 0.5}
+# "How did you hear about us?" answers, and what each tracked channel's people mostly answer.
+HEARD_ABOUT = ["Google search", "LinkedIn", "Facebook / Instagram", "Colleague or friend",
+               "Event or webinar", "Podcast", "Review site (G2)", "Partner", "Other"]
+HEARD_FOR_CHANNEL = {
+    "paid_search": "Google search", "organic_search": "Google search",
+    "paid_social": "LinkedIn", "organic_social": "LinkedIn", "referral": "Review site (G2)",
+    "email": "Other", "direct": "Colleague or friend", "outbound": "Other",
+    "events": "Event or webinar", "partner": "Partner", "word_of_mouth": "Colleague or friend",
 }
-PAID_SEARCH_CONVERSION = 0.03
-RETURNING_SHARE = 0.2
+REJECTION_REASONS = ["Not a fit", "No budget", "Student or job seeker", "Bad contact data",
+                     "Already in a deal", "Competitor"]
+LOST_REASONS = ["Price", "Chose a competitor", "No decision", "Timing", "Missing feature"]
+OWNERS = [  # id, first, last, team
+    ("71001", "Alicia", "Moreno", "SDR East"), ("71002", "Ben", "Okafor", "SDR East"),
+    ("71003", "Chen", "Wei", "SDR West"), ("71004", "Dana", "Fischer", "SDR West"),
+    ("71005", "Emil", "Sorensen", "AE Mid-market"), ("71006", "Farah", "Haddad", "AE Mid-market"),
+]
 MQL_SCORE = 60
+INTERNAL_DOMAIN = "acme-analytics.example"
+FIRST_NAMES = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Iris", "Jonas",
+               "Kemi", "Liam", "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara",
+               "Uma", "Viktor", "Wen", "Yara", "Zoe"]
+LAST_NAMES = ["Adams", "Berg", "Costa", "Diaz", "Eriksen", "Fischer", "Gupta", "Hale", "Ito",
+              "Jansen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Rossi",
+              "Silva", "Tanaka", "Umar", "Vogel", "Weber"]
+COMPANY_WORDS = ["North", "Blue", "Bright", "Iron", "Cloud", "Peak", "Silver", "Green", "Swift",
+                 "Clear", "Nova", "Atlas", "Summit", "Harbor", "Vector", "Pulse"]
+COMPANY_KINDS = ["Logistics", "Health", "Retail", "Software", "Finance", "Energy", "Media",
+                 "Foods", "Labs", "Systems"]
 
 
-@dataclass(frozen=True)
-class Campaign:
-    customer_id: str
-    campaign_id: str
-    name: str
-    daily_budget: float  # account currency
-    cpc: float
-    ctr: float
-
-
-@dataclass(frozen=True)
-class AdAccount:
-    customer_id: str
-    descriptive_name: str
-    currency_code: str
-    time_zone: str
+# --- what happened ------------------------------------------------------------------------------
+@dataclass
+class Click:
+    ad: Ad
+    at: datetime  # UTC
+    cost_micros: int  # account currency
+    click_id: str
+    session: Session | None = None
 
 
 @dataclass
 class Visitor:
     user_pseudo_id: str
-    first_channel: str
-    first_source: str
-    first_medium: str
-    first_campaign: str | None
+    first_session: Session | None = None
     sessions: int = 0
 
 
@@ -77,184 +167,352 @@ class Session:
     visitor: Visitor
     channel: str
     started_at: datetime
-    campaign: Campaign | None
-    gclid: str | None
-    pageviews: int
-    converted: bool
+    ad: Ad | None = None
+    click_id: str | None = None
+    pageviews: int = 1
+    converted: bool = False
     bot: bool = False
+    late_events: int = 0  # events that arrive in a later export of the day
+    person: Person | None = None
 
 
 @dataclass
-class Contact:
-    contact_id: str
+class Account:
+    account_id: str
+    name: str
+    domain: str
+    industry: str
+    employees: int
+    created_at: datetime | None = None
+
+
+@dataclass
+class Person:
+    person_id: str
     email: str
-    firstname: str
-    lastname: str
-    company: str
+    first_name: str
+    last_name: str
+    account: Account
     created_at: datetime
-    channel: str
+    channel: str  # true first touch
     campaign: str | None
-    gclid: str | None
-    user_pseudo_id: str
+    first_touch_at: datetime
+    heard_about: str
     score: int
     demo_request: bool
-    # (timestamp, lifecyclestage, hs_lead_status): the versions of the record, oldest first
-    versions: list[tuple[datetime, str, str]] = field(default_factory=list)
+    session: Session | None = None  # the converting session (web leads)
+    sales_sourced: bool = False
+    is_test: bool = False
+    is_internal: bool = False
+    is_spam: bool = False
+    duplicate_of: Person | None = None  # a second CRM record of the same human
+    merged_at: datetime | None = None  # duplicate merged into the original in the CRM
+    deleted_at: datetime | None = None
+    owner: tuple[str, str, str, str] | None = None
+    mql_at: datetime | None = None
+    first_touch_by_sales_at: datetime | None = None
+    sal_at: datetime | None = None
+    disqualified_at: datetime | None = None
+    rejection_reason: str | None = None
+    sql_at: datetime | None = None
+    opportunity: Opportunity | None = None
+    touches: list[tuple[datetime, str]] = field(default_factory=list)  # (when, CALL/EMAIL/...)
+
+    @property
+    def excluded(self) -> bool:
+        return self.is_test or self.is_internal or self.is_spam
 
 
 @dataclass
-class Day:
+class Opportunity:
+    opportunity_id: str
+    person: Person
+    amount: int  # USD
+    created_at: datetime
+    stages: list[tuple[datetime, str]]  # (entered at, stage), the last one may be closed
+    closed_at: datetime | None
+    won: bool
+    lost_reason: str | None
+
+
+@dataclass
+class AdDay:
+    """One ad's delivery on one account-local day (final figures)."""
+    ad: Ad
     day: date
-    ad_stats: list[dict] = field(default_factory=list)  # per campaign: clicks, impressions, cost
-    sessions: list[Session] = field(default_factory=list)
-    contact_versions: list[tuple[Contact, datetime, str, str]] = field(default_factory=list)
+    clicks: int = 0
+    impressions: int = 0
+    cost_micros: int = 0
+    conversions: int = 0
 
 
-@dataclass(frozen=True)
-class SimConfig:
-    start: date = date(2026, 9, 1)
-    days: int = 21
-    seed: int = 42
-    scale: float = 1.0
-
-    @property
-    def end(self) -> date:
-        return self.start + timedelta(days=self.days)
-
-
-ACCOUNT = AdAccount("1234567890", "Acme Analytics US", "USD", "UTC")
-CAMPAIGNS = [
-    Campaign(ACCOUNT.customer_id, "20100001", "Search - Brand", 150.0, 1.20, 0.09),
-    Campaign(ACCOUNT.customer_id, "20100002", "Search - Competitors", 220.0, 4.10, 0.035),
-    Campaign(ACCOUNT.customer_id, "20100003", "Search - Revenue Analytics", 300.0, 3.25, 0.045),
-]
-FIRST_NAMES = ["Ada", "Ben", "Chloe", "Dev", "Elena", "Farid", "Grace", "Hugo", "Iris", "Jonas",
-               "Kemi", "Liam", "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara"]
-LAST_NAMES = ["Adams", "Berg", "Costa", "Diaz", "Eriksen", "Fischer", "Gupta", "Hale", "Ito",
-              "Jansen", "Kowalski", "Lopez", "Moreau", "Nakamura", "Okafor", "Petrov", "Rossi"]
-COMPANIES = ["northwind", "contoso", "globex", "initech", "umbrella", "hooli", "vandelay",
-             "stark", "wayne", "tyrell", "cyberdyne", "soylent", "aperture", "wonka"]
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 class Company:
-    """Runs the simulation day by day; ``days`` holds what happened, in order."""
+    """Simulates ``config.days`` days; the results are plain lists the writers render."""
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
         self.rng = random.Random(config.seed)
         self.visitors: list[Visitor] = []
-        self.contacts: list[Contact] = []
-        self.days: dict[date, Day] = {}
-        self._pending: dict[date, list[tuple[Contact, datetime, str, str]]] = {}
-        self._next_contact = 1001
+        self.sessions: list[Session] = []
+        self.clicks: list[Click] = []
+        self.people: list[Person] = []
+        self.accounts: list[Account] = []
+        self.opportunities: list[Opportunity] = []
+        self.ad_days: dict[tuple[str, date], AdDay] = {}
+        self.paused_day = config.start + timedelta(days=min(24, config.days - 1)) \
+            if config.mess and config.days > 3 else None
+        self._counter = 0
+        self.horizon = datetime.combine(config.end, time(), UTC)
         for offset in range(config.days):
-            current = config.start + timedelta(days=offset)
-            self.days[current] = self._simulate_day(current)
+            self._simulate_day(config.start + timedelta(days=offset))
+        for stats in self.ad_days.values():
+            stats.impressions = round(stats.clicks / stats.ad.ctr * self.rng.uniform(0.9, 1.1))
+        for person in self.people:
+            self._funnel(person)
+        self._mess_people()
 
-    # --- helpers -----------------------------------------------------------------------------
+    # --- helpers ---------------------------------------------------------------------------------
+    def next_id(self) -> int:
+        self._counter += 1
+        return self._counter
+
     def _poisson(self, mean: float) -> int:
-        # Knuth for small means, normal approximation for large ones: deterministic either way.
+        if mean <= 0:
+            return 0
         if mean > 50:
-            return max(0, round(self.rng.gauss(mean, mean**0.5)))
-        threshold, k, p = pow(2.718281828459045, -mean), 0, 1.0
+            return max(0, round(self.rng.gauss(mean, math.sqrt(mean))))
+        threshold, k, p = math.exp(-mean), 0, 1.0
         while True:
             p *= self.rng.random()
             if p <= threshold:
                 return k
             k += 1
 
-    def _token(self, n: int) -> str:
+    def token(self, n: int) -> str:
         return "".join(self.rng.choices(string.ascii_letters + string.digits, k=n))
 
     def _moment(self, day: date) -> datetime:
-        seconds = self.rng.randrange(0, 86400)
-        micros = self.rng.randrange(1_000_000)
-        return datetime.combine(day, time(), tzinfo=UTC) + timedelta(seconds=seconds,
-                                                                      microseconds=micros)
+        # more traffic in (New York) business hours
+        hour = min(23, max(0, int(self.rng.gauss(17, 5))))
+        return datetime.combine(day, time(hour), UTC) + timedelta(
+            seconds=self.rng.randrange(3600), microseconds=self.rng.randrange(1_000_000))
 
-    def _visitor(self, channel: str, campaign: Campaign | None) -> Visitor:
-        if self.visitors and self.rng.random() < RETURNING_SHARE:
+    def _visitor(self) -> Visitor:
+        if len(self.visitors) > 50 and self.rng.random() < 0.2:
             return self.rng.choice(self.visitors)
-        source, medium = CHANNEL_SOURCE_MEDIUM[channel]
         client, first_seen = self.rng.randrange(10**9, 10**10), self.rng.randrange(10**9, 10**10)
-        visitor = Visitor(
-            user_pseudo_id=f"{client}.{first_seen}",
-            first_channel=channel, first_source=source, first_medium=medium,
-            first_campaign=campaign.name if campaign else None,
-        )
+        visitor = Visitor(f"{client}.{first_seen}")
         self.visitors.append(visitor)
         return visitor
 
-    # --- one day -------------------------------------------------------------------------------
-    def _simulate_day(self, day: date) -> Day:
-        scale = self.config.scale
-        result = Day(day)
-        for campaign in CAMPAIGNS:
-            clicks = self._poisson(campaign.daily_budget / campaign.cpc * scale)
-            impressions = round(clicks / campaign.ctr) if clicks else self._poisson(40 * scale)
-            cost_micros = sum(round(self.rng.uniform(0.6, 1.4) * campaign.cpc * 1_000_000)
-                              for _ in range(clicks))
-            cost_micros -= cost_micros % 10_000  # Google Ads bills in whole cents
-            conversions = 0
-            for _ in range(clicks):
-                converted = self.rng.random() < PAID_SEARCH_CONVERSION
-                conversions += converted
-                result.sessions.append(self._session(day, "paid_search", campaign, converted))
-            result.ad_stats.append({"campaign": campaign, "clicks": clicks,
-                                    "impressions": impressions, "cost_micros": cost_micros,
-                                    "conversions": float(conversions)})
-        for channel, (per_day, rate) in ORGANIC_CHANNELS.items():
-            for _ in range(self._poisson(per_day * scale)):
-                converted = self.rng.random() < rate
-                result.sessions.append(self._session(day, channel, None, converted))
-        result.sessions.sort(key=lambda s: s.started_at)
-        for session in result.sessions:
-            if session.converted:
-                self._create_contact(session)
-        result.contact_versions = sorted(self._pending.pop(day, []), key=lambda v: v[1])
-        return result
-
-    def _session(self, day: date, channel: str, campaign: Campaign | None,
-                 converted: bool) -> Session:
-        visitor = self._visitor(channel, campaign)
+    def _session(self, channel: str, at: datetime, ad: Ad | None = None,
+                 click_id: str | None = None, conversion_rate: float = 0.0) -> Session:
+        visitor = self._visitor()
         visitor.sessions += 1
-        return Session(
-            visitor=visitor, channel=channel, started_at=self._moment(day), campaign=campaign,
-            gclid=self._token(24) if channel == "paid_search" else None,
-            pageviews=1 + self._poisson(1.5), converted=converted,
-        )
+        session = Session(visitor, channel, at, ad, click_id, 1 + self._poisson(1.3))
+        if visitor.first_session is None:
+            visitor.first_session = session
+        session.converted = self.rng.random() < conversion_rate
+        # GA4 keeps updating a day's export for 72 hours; on some days events arrive late
+        if self.config.mess and at.toordinal() % 6 == 0 and self.rng.random() < 0.01:
+            session.late_events = 1 + self._poisson(1)
+        self.sessions.append(session)
+        return session
 
-    def _create_contact(self, session: Session) -> None:
+    # --- one day ---------------------------------------------------------------------------------
+    def _simulate_day(self, day: date) -> None:
+        scale = self.config.scale
+        for ad in ADS:
+            for _ in range(self._poisson(ad.daily_clicks * scale)):
+                at = self._moment(day)
+                local = at.astimezone(_zone(ad.account.time_zone)).date()
+                if local == self.paused_day and ad.account is META:
+                    continue  # campaigns paused for a day: an empty extract
+                cost = round(self.rng.uniform(0.6, 1.4) * ad.cpc * 1_000_000)
+                click = Click(ad, at, cost - cost % 10_000, self.token(24))
+                self.clicks.append(click)
+                if self.rng.random() < 0.92:  # some clicks bounce before analytics loads
+                    click.session = self._session(PLATFORM_CHANNEL[ad.account.platform], at, ad,
+                                                  click.click_id, ad.conversion_rate)
+                stats = self.ad_days.setdefault((ad.ad_id, local), AdDay(ad, local))
+                stats.clicks += 1
+                stats.cost_micros += click.cost_micros
+                if click.session is not None and click.session.converted:
+                    stats.conversions += 1
+        for channel, (per_day, rate) in ORGANIC.items():
+            for _ in range(self._poisson(per_day * scale)):
+                self._session(channel, self._moment(day), conversion_rate=rate)
+        if self.config.mess:
+            for _ in range(self._poisson(40 * scale)):
+                bot = self._session(self.rng.choice(["direct", "referral"]), self._moment(day))
+                bot.bot, bot.pageviews, bot.converted = True, 15 + self._poisson(10), False
+        for session in [s for s in self.sessions if s.started_at.date() == day and s.converted]:
+            self._web_lead(session)
+        for channel, per_day in SALES_SOURCED.items():
+            for _ in range(self._poisson(per_day * scale)):
+                self._sales_lead(channel, self._moment(day))
+
+    def _account(self) -> Account:
+        if self.accounts and self.rng.random() < 0.3:
+            return self.rng.choice(self.accounts)
+        word, kind = self.rng.choice(COMPANY_WORDS), self.rng.choice(COMPANY_KINDS)
+        n = self.next_id()
+        account = Account(f"A{n:05d}", f"{word} {kind} {n}", f"{word}{kind}{n}.example".lower(),
+                          kind, self.rng.choice([60, 120, 250, 480, 900, 1800]))
+        self.accounts.append(account)
+        return account
+
+    def _person(self, created: datetime, channel: str, campaign: str | None,
+                first_touch_at: datetime, account: Account | None = None) -> Person:
         first, last = self.rng.choice(FIRST_NAMES), self.rng.choice(LAST_NAMES)
-        company = self.rng.choice(COMPANIES)
-        visitor = session.visitor
-        created = session.started_at + timedelta(seconds=30 + self.rng.randrange(600))
-        demo = self.rng.random() < 0.25
-        score = self.rng.randrange(0, 100)
-        contact = Contact(
-            contact_id=str(self._next_contact),
-            email=f"{first}.{last}{self._next_contact}@{company}.example".lower(),
-            firstname=first, lastname=last, company=company.title(), created_at=created,
-            channel=visitor.first_channel, campaign=visitor.first_campaign,
-            gclid=session.gclid, user_pseudo_id=visitor.user_pseudo_id,
-            score=score, demo_request=demo,
-        )
-        self._next_contact += 1
-        self.contacts.append(contact)
-        qualified = demo or score >= MQL_SCORE
-        stage = "marketingqualifiedlead" if qualified else "lead"
-        self._version(contact, created, stage, "NEW")
-        # Sales works some MQLs; of those, some qualify and some are rejected.
-        if qualified and self.rng.random() < 0.7:
-            touched = created + timedelta(hours=self.rng.uniform(0.2, 70))
-            self._version(contact, touched, stage, "ATTEMPTED_TO_CONTACT")
-            decided = touched + timedelta(hours=self.rng.uniform(4, 120))
-            if self.rng.random() < 0.55:
-                self._version(contact, decided, "salesqualifiedlead", "CONNECTED")
-            else:
-                self._version(contact, decided, stage, "UNQUALIFIED")
+        account = account or self._account()
+        n = self.next_id()
+        heard = HEARD_FOR_CHANNEL[channel] if self.rng.random() < 0.65 else \
+            self.rng.choice(HEARD_ABOUT)
+        person = Person(f"P{n:06d}", f"{first}.{last}.{n}@{account.domain}".lower(), first, last,
+                        account, created, channel, campaign, first_touch_at, heard,
+                        self.rng.randrange(0, 100), self.rng.random() < 0.2)
+        if account.created_at is None:
+            account.created_at = created
+        self.people.append(person)
+        return person
 
-    def _version(self, contact: Contact, at: datetime, stage: str, status: str) -> None:
-        contact.versions.append((at, stage, status))
-        if at.date() < self.config.end:
-            self._pending.setdefault(at.date(), []).append((contact, at, stage, status))
+    def _web_lead(self, session: Session) -> None:
+        first = session.visitor.first_session or session
+        campaign = first.ad.campaign_name if first.ad else None
+        created = session.started_at + timedelta(seconds=40 + self.rng.randrange(900))
+        if created >= self.horizon:
+            session.converted = False
+            return
+        person = self._person(created, first.channel, campaign, first.started_at)
+        person.session = session
+        session.person = person
+
+    def _sales_lead(self, channel: str, at: datetime) -> None:
+        person = self._person(at, channel, None, at)
+        person.sales_sourced = True
+        person.score = self.rng.randrange(40, 100)
+
+    # --- the funnel ------------------------------------------------------------------------------
+    def _funnel(self, person: Person) -> None:
+        rng = self.rng
+        owner = OWNERS[int(person.person_id[1:]) % 4] if not person.sales_sourced \
+            else rng.choice(OWNERS[:4])
+        if person.sales_sourced:  # created by sales: accepted at once, never an MQL
+            person.owner = owner
+            person.first_touch_by_sales_at = person.created_at
+            person.sal_at = person.created_at
+            person.touches.append((person.created_at, rng.choice(["CALL", "EMAIL"])))
+        else:
+            if person.demo_request or person.score >= MQL_SCORE:
+                person.mql_at = person.created_at
+            elif rng.random() < 0.12:  # nurture lifts the score later
+                person.mql_at = person.created_at + timedelta(days=rng.uniform(3, 25))
+                person.score = rng.randrange(MQL_SCORE, 95)
+            if person.mql_at is None:
+                return
+            person.owner = owner
+            if rng.random() < 0.25:  # never followed up
+                return
+            delay = timedelta(hours=min(200.0, rng.lognormvariate(math.log(5), 1.2)))
+            person.first_touch_by_sales_at = person.mql_at + delay
+            person.touches.append((person.first_touch_by_sales_at, rng.choice(["CALL", "EMAIL"])))
+            if rng.random() < 0.22:
+                person.disqualified_at = person.first_touch_by_sales_at + timedelta(
+                    hours=rng.uniform(1, 48))
+                person.rejection_reason = rng.choice(REJECTION_REASONS)
+                return
+            person.sal_at = person.first_touch_by_sales_at
+        if rng.random() > 0.5:
+            return
+        person.sql_at = person.sal_at + timedelta(days=rng.uniform(1, 10))
+        person.touches.append((person.sql_at - timedelta(hours=2), "MEETING"))
+        if rng.random() > 0.8:
+            return
+        created = person.sql_at + timedelta(days=rng.uniform(0, 3))
+        amount = int(round(rng.lognormvariate(math.log(24000), 0.5), -2))
+        stages = [(created, "discovery")]
+        moment = created
+        for stage in ("demo", "proposal", "negotiation"):
+            moment += timedelta(days=rng.uniform(4, 20))
+            stages.append((moment, stage))
+            if rng.random() < 0.25:
+                break
+        won = stages[-1][1] == "negotiation" and rng.random() < 0.55
+        closed_at = moment + timedelta(days=rng.uniform(2, 15))
+        stages.append((closed_at, "closed_won" if won else "closed_lost"))
+        opportunity = Opportunity(f"O{self.next_id():06d}", person, amount, created, stages,
+                                  closed_at, won, None if won else rng.choice(LOST_REASONS))
+        person.opportunity = opportunity
+        self.opportunities.append(opportunity)
+        for at, _ in stages[1:]:
+            person.touches.append((at - timedelta(hours=1), "MEETING"))
+
+    def _mess_people(self) -> None:
+        """Test, internal and spam leads; a second CRM record for some people; merges, deletes."""
+        if not self.config.mess:
+            return
+        rng = self.rng
+        originals = [p for p in self.people if not p.sales_sourced]
+        for person in rng.sample(originals, k=max(1, len(originals) // 40)):
+            person.is_test = True
+            person.email, person.first_name, person.last_name = (
+                f"test{person.person_id[1:]}@example.com", "Test", "Test")
+        for person in rng.sample(originals, k=max(1, len(originals) // 60)):
+            if not person.excluded:
+                person.is_internal = True
+                person.email = f"{person.first_name}.{person.last_name}@{INTERNAL_DOMAIN}".lower()
+        for person in rng.sample(originals, k=max(1, len(originals) // 50)):
+            if not person.excluded:
+                person.is_spam = True
+                person.email = f"{self.token(8).lower()}@mailinator.com"
+                person.first_name, person.last_name = "asdf", "qwerty"
+                if person.created_at + timedelta(days=2) < self.horizon:
+                    person.deleted_at = person.created_at + timedelta(days=2)
+        for excluded in (p for p in self.people if p.excluded):
+            excluded.mql_at = excluded.sal_at = excluded.sql_at = None
+            excluded.first_touch_by_sales_at = excluded.disqualified_at = None
+            excluded.owner, excluded.opportunity, excluded.touches = None, None, []
+        self.opportunities = [o for o in self.opportunities if o.person.opportunity is o]
+        for person in rng.sample(originals, k=max(1, len(originals) // 30)):
+            if person.excluded:
+                continue
+            at = person.created_at + timedelta(days=rng.uniform(1, 20))
+            if at >= self.horizon:
+                continue
+            email = rng.choice([person.email.upper(), f" {person.email} ",
+                                person.email.capitalize()])
+            twin = Person(f"P{self.next_id():06d}", email, person.first_name, person.last_name,
+                          person.account, at, person.channel, person.campaign,
+                          person.first_touch_at, person.heard_about, person.score, False)
+            twin.duplicate_of = person
+            if rng.random() < 0.5 and at + timedelta(days=3) < self.horizon:
+                twin.merged_at = at + timedelta(days=3)
+            self.people.append(twin)
+        self.people.sort(key=lambda p: p.created_at)
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    return moment.astimezone(_zone(zone)).date()
+
+
+TIMELINE_ORDER = ["created", "mql", "touched", "sal", "disqualified", "sql", "opportunity",
+                  "customer", "merged", "deleted"]
+
+
+def timeline(person: Person, horizon: datetime) -> list[tuple[datetime, str]]:
+    """The moments a person's CRM record changes, before the horizon, in order."""
+    moments = [(person.created_at, "created"), (person.mql_at, "mql"),
+               (person.first_touch_by_sales_at, "touched"), (person.sal_at, "sal"),
+               (person.disqualified_at, "disqualified"), (person.sql_at, "sql"),
+               (person.merged_at, "merged"), (person.deleted_at, "deleted")]
+    if person.opportunity is not None:
+        moments.append((person.opportunity.created_at, "opportunity"))
+        if person.opportunity.won:
+            moments.append((person.opportunity.closed_at, "customer"))
+    kept = [(at, what) for at, what in moments if at is not None and at < horizon]
+    return sorted(kept, key=lambda m: (m[0], TIMELINE_ORDER.index(m[1])))

@@ -1,65 +1,311 @@
-"""Write the simulated company's extracts in each platform's own shape, one file per day.
+"""Render the simulated company as each platform delivers it: one file per source and day.
 
-Layout of the landing folder (Hive-style day partitions, the same layout real extractors use):
-
-    google_ads/campaign_stats/dt=YYYY-MM-DD/campaign_stats.jsonl   GAQL rows (Google Ads API)
-    ga4/events/dt=YYYY-MM-DD/events_YYYYMMDD.jsonl                  GA4 BigQuery export rows
-    hubspot/contacts/dt=YYYY-MM-DD/contacts.jsonl                   HubSpot CRM v3 contact objects
-    _truth/daily_channel.csv, _truth/contacts.csv                   what really happened
+Layout: ``<platform>/<entity>/dt=YYYY-MM-DD/<file>`` (see revwh.sources). A later pull of a
+day that the platform restated lands beside the first as ``<stem>__vYYYYMMDD.<ext>``. The
+truth lands in ``_truth/``. With ``SimConfig.mess`` the extracts carry what real ones do:
+restatements, late events, bot sessions, duplicate people, test/internal/spam leads, merges and
+deletions, a day with an added column, malformed rows and an empty day.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from revwh.simulate.company import ACCOUNT, CHANNEL_SOURCE_MEDIUM, HUBSPOT_SOURCE, Company, Day
+from revwh.simulate.company import (
+    ACCOUNTS,
+    ADS,
+    CHANNEL_SOURCE_MEDIUM,
+    GOOGLE,
+    LINKEDIN,
+    META,
+    OWNERS,
+    Ad,
+    AdDay,
+    Company,
+    Person,
+    Session,
+    local_date,
+)
+from revwh.simulate.fx import FxRates
 
 GA4_STREAM_ID = "4829117301"
+GA4_TIME_ZONE = "America/New_York"
 SITE = "https://www.acme-analytics.example"
 
 
-def _dump(record: dict) -> str:
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+class Landing:
+    """Collects each file's rows, then writes them; days outside the range are dropped."""
+
+    def __init__(self, root: Path, company: Company) -> None:
+        self.root, self.company = root, company
+        self.files: dict[tuple[str, str, date, str], list] = defaultdict(list)
+        self.csv_headers: dict[tuple[str, str], list[str]] = {}
+        self.days = [company.config.start + timedelta(days=n) for n in range(company.config.days)]
+
+    def add(self, platform: str, entity: str, day: date, name: str, rows: Iterable) -> None:
+        if self.company.config.start <= day < self.company.config.end:
+            self.files[(platform, entity, day, name)].extend(rows)
+
+    def touch(self, platform: str, entity: str, name: str) -> None:
+        """Every day has a file, empty if nothing changed (an incremental extract)."""
+        for day in self.days:
+            self.files.setdefault((platform, entity, day, name.format(day=day)), [])
+
+    def write(self) -> Counter:
+        counts: Counter[str] = Counter()
+        for (platform, entity, day, name), rows in sorted(self.files.items(),
+                                                           key=lambda kv: kv[0][:3] + (kv[0][3],)):
+            folder = self.root / platform / entity / f"dt={day.isoformat()}"
+            folder.mkdir(parents=True, exist_ok=True)
+            if name.endswith(".csv") and (platform, entity) not in self.csv_headers:
+                (folder / name).write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
+            elif name.endswith(".csv"):
+                header = self.csv_headers[(platform, entity)]
+                extra = sorted({k for row in rows for k in row} - set(header) - {"__raw__"})
+                out = io.StringIO(newline="")
+                writer = csv.writer(out, lineterminator="\r\n" if platform == "salesforce"
+                                    else "\n")
+                writer.writerow(header + extra)
+                for row in rows:
+                    if "__raw__" in row:  # a malformed row, written as it came
+                        out.write(row["__raw__"] + "\r\n")
+                        continue
+                    writer.writerow([_csv_value(row.get(k)) for k in header + extra])
+                (folder / name).write_text(out.getvalue(), encoding="utf-8", newline="")
+            else:
+                with open(folder / name, "w", encoding="utf-8", newline="\n") as handle:
+                    for row in rows:
+                        handle.write(row if isinstance(row, str) else
+                                     json.dumps(row, separators=(",", ":"), ensure_ascii=False))
+                        handle.write("\n")
+            counts[platform] += len(rows)
+        return counts
 
 
-def _partition(root: Path, source: str, entity: str, day: date) -> Path:
-    folder = root / source / entity / f"dt={day.isoformat()}"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _csv_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
-def _hubspot_ts(moment: datetime) -> str:
+def _versioned(name: str, pulled: date) -> str:
+    stem, dot, ext = name.partition(".")
+    return f"{stem}__v{pulled:%Y%m%d}{dot}{ext}"
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _iso_ms(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def google_ads_rows(day: Day) -> list[dict]:
-    """Rows as the Google Ads API returns them for
-    SELECT customer.id, customer.currency_code, customer.time_zone, campaign.id, campaign.name,
-    campaign.advertising_channel_type, segments.date, metrics.cost_micros, metrics.clicks,
-    metrics.impressions, metrics.conversions FROM campaign (int64 fields arrive as strings)."""
-    rows = []
-    for stat in day.ad_stats:
-        campaign = stat["campaign"]
-        rows.append({
-            "customer": {"resource_name": f"customers/{ACCOUNT.customer_id}",
-                         "id": ACCOUNT.customer_id, "currency_code": ACCOUNT.currency_code,
-                         "time_zone": ACCOUNT.time_zone},
-            "campaign": {"resource_name": f"customers/{ACCOUNT.customer_id}/campaigns/"
-                                          f"{campaign.campaign_id}",
-                         "id": campaign.campaign_id, "name": campaign.name,
+# --- ad platforms --------------------------------------------------------------------------------
+def _pulls(company: Company, stats: AdDay) -> list[tuple[date | None, AdDay]]:
+    """The first pull of a day and, with mess, a restated pull two days later (more conversions
+    attributed, invalid clicks credited back). The last pull is the truth."""
+    restate_on = stats.day + timedelta(days=2)
+    if not company.config.mess or restate_on >= company.config.end:
+        return [(None, stats)]
+    first = AdDay(stats.ad, stats.day, stats.clicks, stats.impressions,
+                  stats.cost_micros + (stats.cost_micros // 100) // 10_000 * 10_000,
+                  stats.conversions * 4 // 5)
+    return [(None, first), (restate_on, stats)]
+
+
+def write_google_ads(landing: Landing, company: Company) -> None:
+    def row(ad: Ad, stats: AdDay, level: str) -> dict:
+        record = {
+            "customer": {"resource_name": f"customers/{GOOGLE.account_id}",
+                         "id": GOOGLE.account_id, "descriptive_name": GOOGLE.name,
+                         "currency_code": GOOGLE.currency, "time_zone": GOOGLE.time_zone},
+            "campaign": {"resource_name": f"customers/{GOOGLE.account_id}/campaigns/"
+                                          f"{ad.campaign_id}", "id": ad.campaign_id,
+                         "name": campaign_name(company, ad, stats.day),
                          "advertising_channel_type": "SEARCH", "status": "ENABLED"},
-            "segments": {"date": day.day.isoformat()},
-            "metrics": {"cost_micros": str(stat["cost_micros"]), "clicks": str(stat["clicks"]),
-                        "impressions": str(stat["impressions"]),
-                        "conversions": stat["conversions"]},
-        })
-    return rows
+            "segments": {"date": stats.day.isoformat()},
+            "metrics": {"cost_micros": str(stats.cost_micros), "clicks": str(stats.clicks),
+                        "impressions": str(stats.impressions),
+                        "conversions": float(stats.conversions)},
+        }
+        if level in ("ad_group", "ad"):
+            record["ad_group"] = {"id": ad.group_id, "name": ad.group_name, "status": "ENABLED"}
+        if level == "ad":
+            record["ad_group_ad"] = {"ad": {"id": ad.ad_id, "type": "RESPONSIVE_SEARCH_AD"},
+                                     "status": "ENABLED"}
+        return record
+
+    rows: dict[tuple[str, date | None, date], dict[tuple, AdDay]] = defaultdict(dict)
+    for stats in sorted(company.ad_days.values(), key=lambda s: (s.day, s.ad.ad_id)):
+        if stats.ad.account is not GOOGLE:
+            continue
+        for pulled, figures in _pulls(company, stats):
+            for level, key in (("campaign", stats.ad.campaign_id),
+                               ("ad_group", stats.ad.group_id), ("ad", stats.ad.ad_id)):
+                bucket = rows[(level, pulled, stats.day)]
+                total = bucket.setdefault(key, AdDay(stats.ad, stats.day))
+                total.clicks += figures.clicks
+                total.impressions += figures.impressions
+                total.cost_micros += figures.cost_micros
+                total.conversions += figures.conversions
+    for (level, pulled, day), bucket in rows.items():
+        name = f"{level}_stats.jsonl"
+        records = [row(total.ad, total, level) for total in bucket.values()]
+        if company.config.mess and day == company.config.start + timedelta(days=30):
+            for record in records:  # the platform added a field: schema drift
+                record["campaign_budget"] = {"amount_micros": "250000000"}
+        landing.add("google_ads", f"{level}_stats", day,
+                    _versioned(name, pulled) if pulled else name, records)
+    for level in ("campaign", "ad_group", "ad"):
+        landing.touch("google_ads", f"{level}_stats", f"{level}_stats.jsonl")
+    history = []
+    for campaign_id, ad in {ad.campaign_id: ad for ad in ADS if ad.account is GOOGLE}.items():
+        history.append((company.config.start, ad, campaign_name(company, ad, company.config.start)))
+        renamed = rename_day(company)
+        if renamed and campaign_id == RENAMED_CAMPAIGN:
+            history.append((renamed, ad, campaign_name(company, ad, renamed)))
+    for day, ad, name in history:
+        landing.add("google_ads", "campaign_history", day, "campaign_history.jsonl", [{
+            "customer": {"id": GOOGLE.account_id},
+            "campaign": {"id": ad.campaign_id, "name": name, "status": "ENABLED",
+                         "advertising_channel_type": "SEARCH",
+                         "start_date": company.config.start.isoformat()},
+            "change_date": f"{day.isoformat()} 09:00:00"}])
+    landing.touch("google_ads", "campaign_history", "campaign_history.jsonl")
 
 
+RENAMED_CAMPAIGN = "20100002"
+
+
+def rename_day(company: Company) -> date | None:
+    return company.config.start + timedelta(days=40) if company.config.days > 41 else None
+
+
+def campaign_name(company: Company, ad: Ad, day: date) -> str:
+    renamed = rename_day(company)
+    if ad.campaign_id == RENAMED_CAMPAIGN and renamed and day >= renamed:
+        return "Search - Competitor Alternatives"
+    return ad.campaign_name
+
+
+def write_meta_ads(landing: Landing, company: Company) -> None:
+    for stats in sorted(company.ad_days.values(), key=lambda s: (s.day, s.ad.ad_id)):
+        if stats.ad.account is not META:
+            continue
+        for pulled, figures in _pulls(company, stats):
+            leads = str(figures.conversions)
+            # Meta reports a website lead under both `lead` and the pixel's own action type.
+            actions = [{"action_type": "link_click", "value": str(figures.clicks)}]
+            if figures.conversions:
+                view = figures.conversions // 5
+                actions += [{"action_type": kind, "value": leads, "1d_view": str(view),
+                             "7d_click": str(figures.conversions - view)}
+                            for kind in ("lead", "offsite_conversion.fb_pixel_lead")]
+            name = "ads_insights.jsonl"
+            landing.add("meta_ads", "ads_insights", stats.day,
+                        _versioned(name, pulled) if pulled else name, [{
+                            "account_id": META.account_id, "account_currency": META.currency,
+                            "campaign_id": stats.ad.campaign_id, "adset_id": stats.ad.group_id,
+                            "ad_id": stats.ad.ad_id, "date_start": stats.day.isoformat(),
+                            "date_stop": stats.day.isoformat(),
+                            "impressions": str(figures.impressions),
+                            "clicks": str(figures.clicks),
+                            "inline_link_clicks": str(figures.clicks),
+                            "spend": f"{figures.cost_micros / 1e6:.2f}", "actions": actions}])
+    landing.touch("meta_ads", "ads_insights", "ads_insights.jsonl")
+    start = company.config.start
+    created = _iso_meta(datetime.combine(start - timedelta(days=30), datetime.min.time(), UTC))
+    for day in landing.days:
+        landing.add("meta_ads", "accounts", day, "accounts.jsonl", [{
+            "id": f"act_{META.account_id}", "account_id": META.account_id, "name": META.name,
+            "currency": META.currency, "timezone_name": META.time_zone,
+            "timezone_offset_hours_utc": 2 if day < date(day.year, 10, 25) else 1}])
+    campaigns = {ad.campaign_id: ad for ad in ADS if ad.account is META}
+    adsets = {ad.group_id: ad for ad in ADS if ad.account is META}
+    landing.add("meta_ads", "campaigns", start, "campaigns.jsonl", [{
+        "id": ad.campaign_id, "account_id": META.account_id, "name": ad.campaign_name,
+        "objective": "OUTCOME_LEADS", "status": "ACTIVE", "created_time": created,
+        "updated_time": created} for ad in campaigns.values()])
+    landing.add("meta_ads", "adsets", start, "adsets.jsonl", [{
+        "id": ad.group_id, "account_id": META.account_id, "campaign_id": ad.campaign_id,
+        "name": ad.group_name, "status": "ACTIVE", "created_time": created,
+        "updated_time": created} for ad in adsets.values()])
+    landing.add("meta_ads", "ads", start, "ads.jsonl", [{
+        "id": ad.ad_id, "account_id": META.account_id, "campaign_id": ad.campaign_id,
+        "adset_id": ad.group_id, "name": f"{ad.group_name} - creative {ad.ad_id[-1]}",
+        "status": "ACTIVE", "created_time": created, "updated_time": created,
+        "url_tags": f"utm_source=facebook&utm_medium=paid_social&utm_campaign={ad.campaign_id}"}
+        for ad in ADS if ad.account is META])
+    for entity in ("campaigns", "adsets", "ads"):
+        landing.touch("meta_ads", entity, f"{entity}.jsonl")
+
+
+def _iso_meta(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def write_linkedin_ads(landing: Landing, company: Company, fx: FxRates) -> None:
+    for stats in sorted(company.ad_days.values(), key=lambda s: (s.day, s.ad.ad_id)):
+        if stats.ad.account is not LINKEDIN:
+            continue
+        for pulled, figures in _pulls(company, stats):
+            cost = figures.cost_micros / 1e6
+            day = stats.day
+            parts = {"year": day.year, "month": day.month, "day": day.day}
+            name = "ad_analytics.jsonl"
+            landing.add("linkedin_ads", "ad_analytics", day,
+                        _versioned(name, pulled) if pulled else name, [{
+                            "dateRange": {"start": parts, "end": parts},
+                            "pivotValues": [f"urn:li:sponsoredCreative:{stats.ad.ad_id}"],
+                            "impressions": figures.impressions, "clicks": figures.clicks,
+                            "landingPageClicks": figures.clicks,
+                            "costInLocalCurrency": f"{cost:.2f}",
+                            "costInUsd": f"{fx.convert(cost, 'GBP', 'USD', day):.2f}",
+                            "externalWebsiteConversions": figures.conversions,
+                            "oneClickLeads": 0}])
+    landing.touch("linkedin_ads", "ad_analytics", "ad_analytics.jsonl")
+    start = company.config.start
+    stamp = {"created": {"time": _ms(datetime.combine(start - timedelta(days=20),
+                                                       datetime.min.time(), UTC))},
+             "lastModified": {"time": _ms(datetime.combine(start, datetime.min.time(), UTC))}}
+    account_urn = f"urn:li:sponsoredAccount:{LINKEDIN.account_id}"
+    for day in landing.days:
+        landing.add("linkedin_ads", "accounts", day, "accounts.jsonl", [{
+            "id": int(LINKEDIN.account_id), "name": LINKEDIN.name, "currency": LINKEDIN.currency,
+            "status": "ACTIVE", "type": "BUSINESS",
+            "reference": "urn:li:organization:1337"}])
+    group_id = "700100"
+    landing.add("linkedin_ads", "campaign_groups", start, "campaign_groups.jsonl", [{
+        "id": int(group_id), "account": account_urn, "name": "FY26 Demand", "status": "ACTIVE",
+        "changeAuditStamps": stamp}])
+    groups = {ad.group_id: ad for ad in ADS if ad.account is LINKEDIN}
+    landing.add("linkedin_ads", "campaigns", start, "campaigns.jsonl", [{
+        "id": int(ad.group_id), "account": account_urn,
+        "campaignGroup": f"urn:li:sponsoredCampaignGroup:{group_id}",
+        "name": f"{ad.campaign_name} | {ad.group_name}", "status": "ACTIVE",
+        "type": "SPONSORED_UPDATES", "costType": "CPC",
+        "dailyBudget": {"amount": "150.00", "currencyCode": "GBP"}, "changeAuditStamps": stamp}
+        for ad in groups.values()])
+    landing.add("linkedin_ads", "creatives", start, "creatives.jsonl", [{
+        "id": f"urn:li:sponsoredCreative:{ad.ad_id}",
+        "campaign": f"urn:li:sponsoredCampaign:{ad.group_id}", "name": f"Creative {ad.ad_id}",
+        "intendedStatus": "ACTIVE", "createdAt": stamp["created"]["time"],
+        "lastModifiedAt": stamp["lastModified"]["time"]} for ad in ADS if ad.account is LINKEDIN])
+    for entity in ("campaign_groups", "campaigns", "creatives"):
+        landing.touch("linkedin_ads", entity, f"{entity}.jsonl")
+
+
+# --- web analytics -------------------------------------------------------------------------------
 def _param(key: str, value: object) -> dict:
     typed: dict[str, object] = {"string_value": None, "int_value": None, "float_value": None,
                                 "double_value": None}
@@ -72,134 +318,201 @@ def _param(key: str, value: object) -> dict:
     return {"key": key, "value": typed}
 
 
-def ga4_rows(day: Day) -> list[dict]:
-    """Rows of the GA4 BigQuery export (one row per event, table events_YYYYMMDD)."""
+def landing_url(session: Session) -> tuple[str, str | None, str | None, str | None]:
+    """The landing page URL, utm_source, utm_medium and utm_campaign of a session."""
+    source, medium = CHANNEL_SOURCE_MEDIUM[session.channel]
+    ad = session.ad
+    if ad is not None and ad.account is LINKEDIN:
+        source = "linkedin"
+    query: list[str] = []
+    utm = session.channel in ("paid_search", "paid_social", "email", "organic_social")
+    campaign = ad.campaign_name if ad else ("september-newsletter" if session.channel == "email"
+                                            else None)
+    if utm:
+        query.append(f"utm_source={source}&utm_medium={medium}")
+        if campaign:
+            query.append("utm_campaign=" + campaign.replace(" ", "+"))
+    if session.click_id and ad is not None:
+        key = {"google_ads": "gclid", "meta_ads": "fbclid", "linkedin_ads": "li_fat_id"}[
+            ad.account.platform]
+        query.append(f"{key}={session.click_id}")
+    url = SITE + "/" + ("?" + "&".join(query) if query else "")
+    return url, source if utm else None, medium if utm else None, campaign if utm else None
+
+
+def ga4_events(session: Session) -> list[dict]:
+    visitor = session.visitor
+    url, source, medium, campaign = landing_url(session)
+    referrer = {"organic_search": "https://www.google.com/", "referral": "https://www.g2.com/",
+                "organic_social": "https://www.linkedin.com/"}.get(session.channel)
+    if session.bot:
+        referrer = None
+    first = visitor.first_session or session
+    first_source, first_medium = CHANNEL_SOURCE_MEDIUM[first.channel]
+    ga_session_id = int(session.started_at.timestamp())
+    names = ["session_start"] + ["page_view"] * session.pageviews
+    if session.converted:
+        names += ["form_start", "generate_lead"]
+    base_us = int(session.started_at.timestamp() * 1_000_000)
+    step = 300_000 if session.bot else 17_000_000
+    gclid = session.click_id if session.ad and session.ad.account is GOOGLE else None
     rows = []
-    for session in day.sessions:
-        visitor = session.visitor
-        source, medium = CHANNEL_SOURCE_MEDIUM[session.channel]
-        campaign = session.campaign.name if session.campaign else None
-        query = []
-        if session.channel not in ("direct", "organic_search", "referral"):
-            query.append(f"utm_source={source}&utm_medium={medium}")
-            if campaign:
-                query.append("utm_campaign=" + campaign.replace(" ", "+"))
-        if session.gclid:
-            query.append(f"gclid={session.gclid}")
-        landing = SITE + "/" + ("?" + "&".join(query) if query else "")
-        referrer = {"organic_search": "https://www.google.com/", "referral": "https://www.g2.com/",
-                    "organic_social": "https://www.linkedin.com/"}.get(session.channel)
-        ga_session_id = int(session.started_at.timestamp())
-        names = ["session_start"] + ["page_view"] * session.pageviews
-        if session.converted:
-            names += ["form_submit", "generate_lead"]
-        base_us = int(session.started_at.timestamp() * 1_000_000)
-        for index, name in enumerate(names):
-            params = [_param("ga_session_id", ga_session_id),
-                      _param("ga_session_number", visitor.sessions),
-                      _param("page_location", landing if index <= 1 else SITE + "/pricing")]
-            if index <= 1 and referrer:
-                params.append(_param("page_referrer", referrer))
-            if name == "generate_lead":
-                params.append(_param("form_id", "demo-request"))
-            rows.append({
-                "event_date": day.day.strftime("%Y%m%d"),
-                "event_timestamp": base_us + index * 17_000_000,
-                "event_name": name,
-                "event_params": params,
-                "user_id": None,
-                "user_pseudo_id": visitor.user_pseudo_id,
-                "stream_id": GA4_STREAM_ID,
-                "platform": "WEB",
-                "device": {"category": "desktop", "operating_system": "Windows"},
-                "geo": {"country": "United States"},
-                "traffic_source": {"name": visitor.first_campaign or (
-                                       "(direct)" if visitor.first_source == "(direct)"
-                                       else "(organic)"),
-                                   "medium": visitor.first_medium,
-                                   "source": visitor.first_source},
-                "collected_traffic_source": None if index else {
-                    "manual_campaign_id": None,
-                    "manual_campaign_name": campaign,
-                    "manual_source": source if query else None,
-                    "manual_medium": medium if query else None,
-                    "gclid": session.gclid,
-                },
-            })
+    event_date = local_date(session.started_at, GA4_TIME_ZONE).strftime("%Y%m%d")
+    for index, name in enumerate(names):
+        params = [_param("ga_session_id", ga_session_id),
+                  _param("ga_session_number", visitor.sessions),
+                  _param("page_location", url if index <= 1 else SITE + "/pricing")]
+        if index <= 1 and referrer:
+            params.append(_param("page_referrer", referrer))
+        if name == "generate_lead":
+            params.append(_param("form_id", "demo-request" if session.person and
+                                 session.person.demo_request else "guide-download"))
+        rows.append({
+            "event_date": event_date,
+            "event_timestamp": base_us + index * step,
+            "event_name": name,
+            "event_params": params,
+            "user_id": None,
+            "user_pseudo_id": visitor.user_pseudo_id,
+            "stream_id": GA4_STREAM_ID,
+            "platform": "WEB",
+            "device": {"category": "desktop", "operating_system": "Linux" if session.bot else
+                       "Windows", "web_info": {"browser": "HeadlessChrome" if session.bot
+                                               else "Chrome", "hostname": SITE[8:]}},
+            "geo": {"country": "United States"},
+            "traffic_source": {"name": first.ad.campaign_name if first.ad else "(direct)"
+                               if first.channel == "direct" else "(organic)",
+                               "medium": first_medium, "source": first_source},
+            "collected_traffic_source": None if index else {
+                "manual_campaign_id": None, "manual_campaign_name": campaign,
+                "manual_source": source, "manual_medium": medium, "gclid": gclid},
+        })
     return rows
 
 
-def hubspot_contact_rows(day: Day) -> list[dict]:
-    """Contacts modified this day, as GET /crm/v3/objects/contacts returns them."""
-    rows = []
-    for contact, at, stage, status in day.contact_versions:
-        properties = {
-            "hs_object_id": contact.contact_id,
-            "email": contact.email,
-            "firstname": contact.firstname,
-            "lastname": contact.lastname,
-            "company": contact.company,
-            "createdate": _hubspot_ts(contact.created_at),
-            "lastmodifieddate": _hubspot_ts(at),
-            "lifecyclestage": stage,
-            "hs_lead_status": status,
-            "hs_analytics_source": HUBSPOT_SOURCE[contact.channel],
-            "hs_analytics_source_data_1": contact.campaign or "",
-            "hs_google_click_id": contact.gclid or "",
-            "hubspotscore": str(contact.score),
-        }
-        rows.append({"id": contact.contact_id, "properties": properties,
-                     "createdAt": _hubspot_ts(contact.created_at), "updatedAt": _hubspot_ts(at),
-                     "archived": False})
-    return rows
+def write_ga4(landing: Landing, company: Company) -> None:
+    by_day: dict[date, list[Session]] = defaultdict(list)
+    for session in company.sessions:
+        by_day[local_date(session.started_at, GA4_TIME_ZONE)].append(session)
+    malformed_day = company.config.start + timedelta(days=11)
+    for day, sessions in sorted(by_day.items()):
+        name = f"events_{day:%Y%m%d}.jsonl"
+        complete: list = []
+        first_pull: list = []
+        for session in sorted(sessions, key=lambda s: s.started_at):
+            events = ga4_events(session)
+            complete += events
+            first_pull += events[:-session.late_events] if session.late_events else events
+        late = len(complete) != len(first_pull) and day + timedelta(days=1) < company.config.end
+        if company.config.mess and day == malformed_day:
+            lines = [json.dumps(r, separators=(",", ":")) for r in first_pull]
+            target = next(i for i, r in enumerate(first_pull)
+                          if r["event_name"] == "page_view" and i > 0
+                          and first_pull[i - 1]["event_name"] == "page_view")
+            lines[target] = lines[target][: len(lines[target]) // 2]  # a cut-off line
+            first_pull = lines
+            complete = lines if not late else complete
+        if late:
+            landing.add("ga4", "events", day, name, first_pull)
+            landing.add("ga4", "events", day, _versioned(name, day + timedelta(days=1)), complete)
+        else:
+            landing.add("ga4", "events", day, name, complete)
+    landing.touch("ga4", "events", "events_{day:%Y%m%d}.jsonl")
 
 
-def write_extracts(company: Company, landing: Path) -> dict[str, int]:
-    """Write every day's extracts and the truth files; return the number of rows per source."""
-    counts: Counter[str] = Counter()
-    for current, day in company.days.items():
-        for source, entity, name, rows in (
-            ("google_ads", "campaign_stats", "campaign_stats.jsonl", google_ads_rows(day)),
-            ("ga4", "events", f"events_{current:%Y%m%d}.jsonl", ga4_rows(day)),
-            ("hubspot", "contacts", "contacts.jsonl", hubspot_contact_rows(day)),
-        ):
-            path = _partition(landing, source, entity, current) / name
-            with open(path, "w", encoding="utf-8", newline="\n") as handle:
-                for row in rows:
-                    handle.write(_dump(row) + "\n")
-            counts[source] += len(rows)
-    write_truth(company, landing / "_truth")
+# --- the truth ------------------------------------------------------------------------------------
+def _ts(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).isoformat() if moment else ""
+
+
+def write_truth(root: Path, company: Company, fx: FxRates) -> None:
+    root.mkdir(parents=True, exist_ok=True)
+    start, end = company.config.start, company.config.end
+
+    def table(name: str, header: list[str], rows: Iterable[list]) -> None:
+        with open(root / name, "w", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+
+    table("people.csv", [
+        "person_id", "email", "account_id", "is_test", "is_internal", "is_spam",
+        "duplicate_of", "merged_at", "deleted_at", "sales_sourced", "first_touch_channel",
+        "first_touch_campaign", "first_touch_at", "heard_about", "score", "demo_request",
+        "owner_id", "owner_team", "inquiry_at", "mql_at", "first_sales_touch_at", "sal_at",
+        "disqualified_at", "rejection_reason", "sql_at", "opportunity_id"], (
+        [p.person_id, p.email, p.account.account_id, p.is_test, p.is_internal, p.is_spam,
+         p.duplicate_of.person_id if p.duplicate_of else "", _ts(p.merged_at), _ts(p.deleted_at),
+         p.sales_sourced, p.channel, p.campaign or "", _ts(p.first_touch_at), p.heard_about,
+         p.score, p.demo_request, p.owner[0] if p.owner else "", p.owner[3] if p.owner else "",
+         _ts(p.created_at), _ts(p.mql_at), _ts(p.first_touch_by_sales_at), _ts(p.sal_at),
+         _ts(p.disqualified_at), p.rejection_reason or "", _ts(p.sql_at),
+         p.opportunity.opportunity_id if p.opportunity else ""] for p in company.people))
+    table("opportunities.csv", [
+        "opportunity_id", "person_id", "account_id", "amount_usd", "created_at", "stage_at_end",
+        "closed_at", "outcome", "lost_reason", "first_touch_channel"], (
+        [o.opportunity_id, o.person.person_id, o.person.account.account_id, o.amount,
+         _ts(o.created_at), stage_at(o, company.horizon), _ts(o.closed_at)
+         if o.closed_at and o.closed_at < company.horizon else "",
+         ("won" if o.won else "lost") if o.closed_at and o.closed_at < company.horizon
+         else "open", o.lost_reason or "" if o.closed_at and o.closed_at < company.horizon
+         else "", o.person.channel] for o in company.opportunities
+        if o.created_at < company.horizon))
+    spend_rows = []
+    for stats in sorted(company.ad_days.values(), key=lambda s: (s.day, s.ad.ad_id)):
+        if not start <= stats.day < end:
+            continue
+        local = stats.cost_micros / 1e6
+        spend_rows.append([stats.day.isoformat(), stats.ad.account.platform,
+                           stats.ad.account.account_id, stats.ad.account.currency,
+                           stats.ad.campaign_id, stats.ad.group_id, stats.ad.ad_id,
+                           f"{local:.2f}",
+                           f"{fx.convert(local, stats.ad.account.currency, 'USD', stats.day):.6f}",
+                           stats.clicks, stats.impressions, stats.conversions])
+    table("spend.csv", ["date", "platform", "account_id", "currency", "campaign_id", "group_id",
+                        "ad_id", "spend", "spend_usd", "clicks", "impressions", "conversions"],
+          spend_rows)
+    sessions: Counter[tuple[str, str, bool]] = Counter()
+    for session in company.sessions:
+        day = local_date(session.started_at, GA4_TIME_ZONE)
+        if start <= day < end:
+            sessions[(day.isoformat(), session.channel, session.bot)] += 1
+    table("sessions_daily.csv", ["date", "channel", "sessions", "bot_sessions"], (
+        [day, channel, sessions[(day, channel, False)], sessions[(day, channel, True)]]
+        for day, channel in sorted({(d, c) for d, c, _ in sessions})))
+    table("fx_rates.csv", ["date", "currency", "per_eur"], fx.rows(start, end))
+    table("accounts.csv", ["account_id", "name", "domain", "industry", "employees"], (
+        [a.account_id, a.name, a.domain, a.industry, a.employees] for a in company.accounts))
+    table("ad_accounts.csv", ["platform", "account_id", "currency", "time_zone"], (
+        [a.platform, a.account_id, a.currency, a.time_zone] for a in ACCOUNTS))
+    table("owners.csv", ["owner_id", "first_name", "last_name", "team"], (list(o) for o in OWNERS))
+
+
+def stage_at(opportunity, moment: datetime) -> str:
+    reached = [stage for at, stage in opportunity.stages if at < moment]
+    return reached[-1] if reached else ""
+
+
+def people_in_range(company: Company) -> list[Person]:
+    return [p for p in company.people if p.created_at < company.horizon]
+
+
+def write_extracts(company: Company, landing_root: Path, crm: str = "both") -> dict[str, int]:
+    """Write every source's extracts and the truth; return the rows written per platform."""
+    from revwh.simulate import crm_hubspot, crm_salesforce
+
+    fx = FxRates(company.config.seed, company.config.start - timedelta(days=10),
+                 company.config.end)
+    landing = Landing(landing_root, company)
+    write_google_ads(landing, company)
+    write_meta_ads(landing, company)
+    write_linkedin_ads(landing, company, fx)
+    write_ga4(landing, company)
+    if crm in ("both", "hubspot"):
+        crm_hubspot.write(landing, company)
+    if crm in ("both", "salesforce"):
+        crm_salesforce.write(landing, company)
+    fx.write(landing)
+    counts = landing.write()
+    write_truth(landing_root / "_truth", company, fx)
     return dict(counts)
-
-
-def write_truth(company: Company, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    daily: dict[tuple[date, str], Counter] = defaultdict(Counter)
-    for current, day in company.days.items():
-        for stat in day.ad_stats:
-            daily[(current, "paid_search")]["spend_micros"] += stat["cost_micros"]
-            daily[(current, "paid_search")]["clicks"] += stat["clicks"]
-            daily[(current, "paid_search")]["impressions"] += stat["impressions"]
-        for session in day.sessions:
-            daily[(current, session.channel)]["sessions"] += 1
-    end = company.config.end
-    known = [contact for contact in company.contacts if contact.created_at.date() < end]
-    for contact in known:
-        daily[(contact.created_at.date(), contact.channel)]["leads"] += 1
-        if contact.versions[0][1] == "marketingqualifiedlead":
-            daily[(contact.created_at.date(), contact.channel)]["mqls"] += 1
-    with open(folder / "daily_channel.csv", "w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["date", "channel", "spend", "clicks", "impressions", "sessions", "leads",
-                         "mqls"])
-        for (current, channel), c in sorted(daily.items()):
-            writer.writerow([current.isoformat(), channel, f"{c['spend_micros'] / 1e6:.2f}",
-                             c["clicks"], c["impressions"], c["sessions"], c["leads"], c["mqls"]])
-    with open(folder / "contacts.csv", "w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["contact_id", "created_at", "channel", "lifecycle_stage_at_end",
-                         "lead_status_at_end"])
-        for contact in known:
-            seen = [v for v in contact.versions if v[0].date() < end]
-            writer.writerow([contact.contact_id, contact.created_at.isoformat(), contact.channel,
-                             seen[-1][1], seen[-1][2]])

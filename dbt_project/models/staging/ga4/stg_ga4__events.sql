@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'ga4__events') }}
+    select * from {{ source('ga4', 'events') }}
 
 ),
 
@@ -27,6 +27,7 @@ renamed as (
         record #>> '{traffic_source,medium}' as user_first_medium,
         record #>> '{traffic_source,name}' as user_first_campaign,
         record #>> '{device,category}' as device_category,
+        record #>> '{device,web_info,browser}' as browser,
         record #>> '{geo,country}' as geo_country,
         record ->> 'stream_id' as stream_id,
         _partition_date as partition_date,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'google_ads__campaign_stats') }}
+    select * from {{ source('google_ads', 'campaign_stats') }}
 
 ),
 

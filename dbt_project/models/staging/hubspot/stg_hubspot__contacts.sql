@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('raw', 'hubspot__contacts') }}
+    select * from {{ source('hubspot', 'contacts') }}
 
 ),
 
@@ -22,6 +22,11 @@ renamed as (
         nullif(record #>> '{properties,hs_analytics_source_data_1}', '') as analytics_source_data_1,
         nullif(record #>> '{properties,hs_google_click_id}', '') as google_click_id,
         nullif(record #>> '{properties,hubspotscore}', '')::integer as lead_score,
+        nullif(record #>> '{properties,lead_source}', '') as lead_source,
+        nullif(record #>> '{properties,how_did_you_hear_about_us}', '') as self_reported_source,
+        nullif(record #>> '{properties,hubspot_owner_id}', '') as owner_id,
+        nullif(record #>> '{properties,ga_client_id}', '') as ga_client_id,
+        nullif(record #>> '{properties,rejection_reason}', '') as rejection_reason,
         coalesce((record ->> 'archived')::boolean, false) as is_archived,
         _partition_date as partition_date,
         _line as source_line,

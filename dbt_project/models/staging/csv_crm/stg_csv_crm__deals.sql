@@ -1,0 +1,32 @@
+with
+
+source as (
+
+    select * from {{ source('csv_crm', 'deals') }}
+
+),
+
+renamed as (
+
+    select
+        record #>> '{mapped,deal_id}' as deal_id,
+        record #>> '{mapped,lead_id}' as lead_id,
+        record #>> '{mapped,account_name}' as account_name,
+        record #>> '{mapped,name}' as deal_name,
+        record #>> '{mapped,owner}' as owner,
+        (record #>> '{mapped,amount}')::numeric(18, 2) as amount,
+        record #>> '{mapped,currency}' as currency_code,
+        record #>> '{mapped,stage}' as stage,
+        record #>> '{mapped,pipeline_stage}' as pipeline_stage,
+        (record #>> '{mapped,created_at}')::timestamptz as created_at,
+        (record #>> '{mapped,close_date}')::date as close_date,
+        record #>> '{mapped,lost_reason}' as lost_reason,
+        _partition_date as partition_date,
+        _line as source_line,
+        _batch_id as batch_id
+
+    from source
+
+)
+
+select * from renamed
