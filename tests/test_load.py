@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from revwh.errors import LoadRejected
+from revwh.extract import locate_interval
 from revwh.load import load_file
+from revwh.pipeline import load_platform
 from revwh.sources import SOURCES
 
 DAY = date(2026, 9, 1)
@@ -95,3 +97,102 @@ def test_empty_file_is_an_empty_day(conn, tmp_path: Path):
     result = load_file(conn, SOURCE, DAY, str(path))
     assert (result.rows_in_file, result.rows_loaded) == (0, 0)
     assert _counts(conn) == (0, 0)
+
+
+# --- the bad-input matrix: each gives a clear error or a quarantine, and rows reconcile --------
+GOOGLE = SOURCES["google_ads__campaign_stats"]
+SALESFORCE_LEAD = SOURCES["salesforce__lead"]
+
+
+def _google_row(cost: object = "12500000", **extra) -> str:
+    return json.dumps({"customer": {"id": "1", "currency_code": "USD"}, "campaign": {"id": "7"},
+                       "segments": {"date": "2026-09-01"},
+                       "metrics": {"cost_micros": cost, "clicks": "3"}, **extra})
+
+
+def test_a_value_of_the_wrong_type_is_quarantined(conn, tmp_path: Path):
+    path = tmp_path / "campaign_stats.jsonl"
+    path.write_text("\n".join([_google_row(), _google_row("12.5 EUR"), _google_row(True)]) + "\n")
+    result = load_file(conn, GOOGLE, DAY, str(path))
+    assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (3, 1, 2)
+    reasons = [r[0] for r in conn.execute(
+        "select reason from ops.quarantine where batch_id = %s order by line_number",
+        (result.batch_id,))]
+    assert reasons == ["field metrics.cost_micros is not a valid int: '12.5 EUR'",
+                       "field metrics.cost_micros is not a valid int: 'True'"]
+
+
+def _lead_csv(header: list[str], rows: list[list[str]]) -> bytes:
+    return ("\r\n".join(",".join(r) for r in [header, *rows]) + "\r\n").encode()
+
+
+LEAD_HEADER = ["Id", "IsDeleted", "Status", "Email", "CreatedDate", "LastModifiedDate",
+               "SystemModstamp"]
+
+
+def _lead(n: int, status: str = "Open - Not Contacted") -> list[str]:
+    stamp = "2026-09-01T10:00:00.000+0000"
+    return [f"00Q{n:015d}", "false", status, f"a{n}@x.example", stamp, stamp, stamp]
+
+
+def test_csv_non_utf8_and_short_rows_are_quarantined(conn, tmp_path: Path):
+    path = tmp_path / "Lead.csv"
+    data = _lead_csv(LEAD_HEADER, [_lead(1), _lead(2, "Nouveau\xe9"), _lead(3)[:4], _lead(4)])
+    path.write_bytes(data.replace("Nouveau\xe9".encode(), b"Nouveau\xe9"))
+    result = load_file(conn, SALESFORCE_LEAD, DAY, str(path))
+    assert (result.rows_in_file, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    reasons = dict(conn.execute("select line_number, reason from ops.quarantine"
+                                " where batch_id = %s", (result.batch_id,)).fetchall())
+    assert reasons == {3: "not UTF-8", 4: "expected 7 fields, got 4"}
+
+
+def test_a_csv_without_a_required_column_fails_naming_file_and_column(conn, tmp_path: Path):
+    path = tmp_path / "Lead.csv"
+    header = [c for c in LEAD_HEADER if c != "Status"]
+    path.write_bytes(_lead_csv(header, [[v for c, v in zip(LEAD_HEADER, _lead(1), strict=True)
+                                         if c != "Status"]]))
+    with pytest.raises(LoadRejected, match=rf"salesforce__lead: {path} lacks required column "
+                                           r"Status \(header: Id, IsDeleted, Email"):
+        load_file(conn, SALESFORCE_LEAD, DAY, str(path))
+    conn.rollback()
+
+
+def test_new_fields_are_kept_and_reported(conn, tmp_path: Path):
+    path = tmp_path / "campaign_stats.jsonl"
+    path.write_text(_google_row(campaign_budget={"amount_micros": "9"}) + "\n")
+    result = load_file(conn, GOOGLE, DAY, str(path))
+    assert result.new_fields == ("campaign_budget",)
+    kept = conn.execute("select record #>> '{campaign_budget,amount_micros}' from"
+                        " raw_google_ads.campaign_stats where _batch_id = %s",
+                        (result.batch_id,)).fetchone()[0]
+    manifest = conn.execute("select new_fields from ops.load_manifest where batch_id = %s",
+                            (result.batch_id,)).fetchone()[0]
+    assert (kept, manifest) == ("9", ["campaign_budget"])
+
+
+def test_the_same_file_delivered_twice_loads_once(conn, tmp_path: Path):
+    folder = tmp_path / SOURCE.partition_path(DAY)
+    folder.mkdir(parents=True)
+    body = "\n".join(_contact(n) for n in range(12)) + "\n"
+    (folder / "contacts.jsonl").write_text(body)
+    (folder / "contacts__v20260902.jsonl").write_text(body)  # the same pull, landed again
+    for _ in range(2):
+        files = [f.to_dict() for f in locate_interval(SOURCE, [DAY], str(tmp_path))]
+        assert [Path(f["url"]).name for f in files] == ["contacts__v20260902.jsonl"]
+        load_platform("hubspot", files)
+    assert _counts(conn) == (12, 0)
+
+
+def test_a_landing_url_on_another_filesystem_needs_no_code_change(conn):
+    """Any fsspec URL works as the landing location (here the in-memory filesystem; s3:// is
+    the same code with s3fs installed)."""
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe(f"/landing/{SOURCE.partition_path(DAY)}/contacts.jsonl",
+            ("\n".join(_contact(n) for n in range(7)) + "\n").encode())
+    files = [f.to_dict() for f in locate_interval(SOURCE, [DAY], "memory://landing")]
+    assert files[0]["url"].startswith("memory://")
+    assert files[0]["url"].endswith(f"/landing/{SOURCE.partition_path(DAY)}/contacts.jsonl")
+    results = load_platform("hubspot", files)
+    assert results[0]["rows_loaded"] == 7

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from revwh import embedded_pg
 from revwh.config import PUBLISHED_SCHEMA, settings
+from revwh.simulate.company import SimConfig
 
 DEMO_START = date(2026, 9, 1)
 DEMO_DAYS = 14
@@ -165,8 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["start", "stop", "status", "url"])
     db.set_defaults(func=cmd_db)
     gen = sub.add_parser("generate", help="write demo extracts")
-    gen.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
-    gen.add_argument("--days", type=int, default=DEMO_DAYS)
+    gen.add_argument("--start", type=date.fromisoformat, default=SimConfig.start)
+    gen.add_argument("--days", type=int, default=SimConfig.days)
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--scale", type=float, default=1.0)
     gen.add_argument("--landing", help="folder to write to (default: LANDING_URL)")

@@ -87,7 +87,8 @@ ALL_SOURCES: tuple[Source, ...] = (
        ("customer.id", "ad_group_ad.ad.id", "segments.date", "metrics.cost_micros"), GOOGLE_ROW,
        GOOGLE_TYPES),
     _s("google_ads", "campaign_history", "campaign_history.jsonl", "jsonl", "ads",
-       ("customer.id", "campaign.id", "campaign.name"), ("customer", "campaign", "change_date")),
+       ("customer.id", "campaign.id", "campaign.name"),
+       ("customer", "campaign", "campaign_budget", "change_date")),
     # Meta Marketing API (Insights at ad level, daily; objects with updated_time)
     _s("meta_ads", "ads_insights", "ads_insights.jsonl", "jsonl", "ads",
        ("account_id", "ad_id", "date_start", "spend"),
@@ -101,7 +102,8 @@ ALL_SOURCES: tuple[Source, ...] = (
     _s("meta_ads", "campaigns", "campaigns.jsonl", "jsonl", "ads", ("id", "name", "updated_time"),
        ("id", "account_id", "name", "objective", "status", "created_time", "updated_time")),
     _s("meta_ads", "adsets", "adsets.jsonl", "jsonl", "ads", ("id", "campaign_id", "updated_time"),
-       ("id", "account_id", "campaign_id", "name", "status", "created_time", "updated_time")),
+       ("id", "account_id", "campaign_id", "name", "status", "created_time", "updated_time",
+        "daily_budget")),
     _s("meta_ads", "ads", "ads.jsonl", "jsonl", "ads", ("id", "adset_id", "updated_time"),
        ("id", "account_id", "campaign_id", "adset_id", "name", "status", "created_time",
         "updated_time", "url_tags")),
@@ -210,9 +212,22 @@ def active_crm() -> str:
 
 
 def enabled_sources() -> dict[str, Source]:
+    """The sources the DAG reads: every non-CRM platform (or those listed in PLATFORMS, comma
+    separated, e.g. PLATFORMS=google_ads,ga4,ecb) and the chosen CRM's."""
     crm = active_crm()
-    return {s.key: s for s in ALL_SOURCES
-            if s.kind != "crm" or s.platform == crm}
+    listed = os.environ.get("PLATFORMS")
+    chosen = {p.strip() for p in listed.split(",") if p.strip()} if listed else None
+    known = {s.platform for s in ALL_SOURCES if s.kind != "crm"}
+    if chosen is not None and not chosen <= known:
+        raise ValueError(f"PLATFORMS={listed!r}: unknown {sorted(chosen - known)}; "
+                         f"known: {', '.join(sorted(known))}")
+
+    def wanted(source: Source) -> bool:
+        if source.kind == "crm":
+            return source.platform == crm
+        return chosen is None or source.platform in chosen
+
+    return {s.key: s for s in ALL_SOURCES if wanted(s)}
 
 
 SOURCES: dict[str, Source] = {source.key: source for source in ALL_SOURCES}

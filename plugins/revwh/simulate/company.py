@@ -55,6 +55,11 @@ class Ad:
     ctr: float
     conversion_rate: float
 
+    @property
+    def daily_budget_micros(self) -> int:
+        """The daily budget (account currency): delivery stops when a day's cost reaches it."""
+        return round(self.daily_clicks * self.cpc * 1.15 * 1_000_000)
+
 
 GOOGLE = AdAccount("google_ads", "1234567890", "Acme Analytics - Search", "USD",
                    "America/New_York")
@@ -327,13 +332,19 @@ class Company:
     def _simulate_day(self, day: date) -> None:
         scale = self.config.scale
         for ad in ADS:
-            for _ in range(self._poisson(ad.daily_clicks * scale)):
-                at = self._moment(day)
+            budget = ad.daily_budget_micros * scale
+            spent: dict[date, int] = {}
+            for at in sorted(self._moment(day) for _ in range(
+                    self._poisson(ad.daily_clicks * scale))):
                 local = at.astimezone(_zone(ad.account.time_zone)).date()
                 if local == self.paused_day and ad.account is META:
                     continue  # campaigns paused for a day: an empty extract
                 cost = round(self.rng.uniform(0.6, 1.4) * ad.cpc * 1_000_000)
-                click = Click(ad, at, cost - cost % 10_000, self.token(24))
+                cost -= cost % 10_000
+                if spent.get(local, 0) + cost > budget:
+                    continue  # the day's budget is spent: the ad stops serving
+                spent[local] = spent.get(local, 0) + cost
+                click = Click(ad, at, cost, self.token(24))
                 self.clicks.append(click)
                 if self.rng.random() < 0.92:  # some clicks bounce before analytics loads
                     click.session = self._session(PLATFORM_CHANNEL[ad.account.platform], at, ad,

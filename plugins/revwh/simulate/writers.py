@@ -180,6 +180,8 @@ def write_google_ads(landing: Landing, company: Company) -> None:
             "campaign": {"id": ad.campaign_id, "name": name, "status": "ENABLED",
                          "advertising_channel_type": "SEARCH",
                          "start_date": company.config.start.isoformat()},
+            "campaign_budget": {"amount_micros": str(sum(
+                a.daily_budget_micros for a in ADS if a.campaign_id == ad.campaign_id))},
             "change_date": f"{day.isoformat()} 09:00:00"}])
     landing.touch("google_ads", "campaign_history", "campaign_history.jsonl")
 
@@ -236,10 +238,13 @@ def write_meta_ads(landing: Landing, company: Company) -> None:
         "id": ad.campaign_id, "account_id": META.account_id, "name": ad.campaign_name,
         "objective": "OUTCOME_LEADS", "status": "ACTIVE", "created_time": created,
         "updated_time": created} for ad in campaigns.values()])
+    budgets = {ad.group_id: sum(a.daily_budget_micros for a in ADS if a.group_id == ad.group_id)
+               for ad in adsets.values()}
     landing.add("meta_ads", "adsets", start, "adsets.jsonl", [{
         "id": ad.group_id, "account_id": META.account_id, "campaign_id": ad.campaign_id,
         "name": ad.group_name, "status": "ACTIVE", "created_time": created,
-        "updated_time": created} for ad in adsets.values()])
+        "updated_time": created, "daily_budget": str(budgets[ad.group_id] // 10_000)}
+        for ad in adsets.values()])
     landing.add("meta_ads", "ads", start, "ads.jsonl", [{
         "id": ad.ad_id, "account_id": META.account_id, "campaign_id": ad.campaign_id,
         "adset_id": ad.group_id, "name": f"{ad.group_name} - creative {ad.ad_id[-1]}",
@@ -289,12 +294,15 @@ def write_linkedin_ads(landing: Landing, company: Company, fx: FxRates) -> None:
         "id": int(group_id), "account": account_urn, "name": "FY26 Demand", "status": "ACTIVE",
         "changeAuditStamps": stamp}])
     groups = {ad.group_id: ad for ad in ADS if ad.account is LINKEDIN}
+    budget = {group: sum(a.daily_budget_micros for a in ADS if a.group_id == group) / 1e6
+              for group in groups}
     landing.add("linkedin_ads", "campaigns", start, "campaigns.jsonl", [{
         "id": int(ad.group_id), "account": account_urn,
         "campaignGroup": f"urn:li:sponsoredCampaignGroup:{group_id}",
         "name": f"{ad.campaign_name} | {ad.group_name}", "status": "ACTIVE",
         "type": "SPONSORED_UPDATES", "costType": "CPC",
-        "dailyBudget": {"amount": "150.00", "currencyCode": "GBP"}, "changeAuditStamps": stamp}
+        "dailyBudget": {"amount": f"{budget[ad.group_id]:.2f}", "currencyCode": "GBP"},
+        "changeAuditStamps": stamp}
         for ad in groups.values()])
     landing.add("linkedin_ads", "creatives", start, "creatives.jsonl", [{
         "id": f"urn:li:sponsoredCreative:{ad.ad_id}",
