@@ -3,7 +3,7 @@ API field names, CRLF line ends), one file per object and day of SystemModstamp.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from revwh.simulate.company import ADS, OWNERS, Company, Person, timeline
 from revwh.simulate.writers import Landing, _iso_ms, campaign_name, landing_url
@@ -275,12 +275,20 @@ def _mess(landing: Landing, company: Company) -> None:
             for row in rows:
                 row["Partner_Tier__c"] = "Gold" if row.get("LeadSource") == "Partner Referral" \
                     else ""
-    broken_day = company.config.start + timedelta(days=20)
-    rows = landing.files.get(("salesforce", "lead", broken_day, "Lead.csv"), [])
-    # break a version that a later one supersedes, so the truth is still recoverable
-    ids = [row["Id"] for row in rows]
-    for index, row in enumerate(rows):
-        if ids.count(row["Id"]) > 1 and "__raw__" not in row:
-            values = [str(row.get(k, "")) for k in HEADERS["lead"]]
-            rows[index] = {"__raw__": ",".join(values[:8]) + ',"unterminated'}
-            break
+    # cut short a version that a later one supersedes (so the truth is still recoverable):
+    # the first such row from day 20 on
+    lead_files = sorted((day, rows) for (platform, entity, day, _), rows in landing.files.items()
+                        if (platform, entity) == ("salesforce", "lead"))
+    last_seen: dict[str, date] = {}
+    for day, rows in lead_files:
+        for row in rows:
+            last_seen[row["Id"]] = day
+    for day, rows in lead_files:
+        if day < company.config.start + timedelta(days=20):
+            continue
+        for index, row in enumerate(rows):
+            later = [r for r in rows[index + 1:] if r.get("Id") == row["Id"]]
+            if later or last_seen[row["Id"]] > day:
+                values = [str(row.get(k, "")) for k in HEADERS["lead"]]
+                rows[index] = {"__raw__": ",".join(values[:8])}
+                return

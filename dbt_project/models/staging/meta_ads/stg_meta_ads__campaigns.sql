@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ source('meta_ads', 'campaigns') }}
+
+),
+
+renamed as (
+
+    select
+        record ->> 'id' as campaign_id,
+        record ->> 'account_id' as account_id,
+        record ->> 'name' as campaign_name,
+        record ->> 'objective' as objective,
+        record ->> 'status' as campaign_status,
+        (record ->> 'created_time')::timestamptz as created_at,
+        (record ->> 'updated_time')::timestamptz as updated_at,
+        _partition_date as partition_date,
+        _line as source_line,
+        _batch_id as batch_id
+
+    from source
+
+)
+
+select * from renamed
