@@ -1,7 +1,5 @@
-{#- The value of one named field of the submission (`values` is a list of {name, value}). -#}
-{%- macro form_value(name) -%}
-    nullif(jsonb_path_query_first(record, '$.values[*] ? (@.name == "{{ name }}")') ->> 'value', '')
-{%- endmacro -%}
+{#- A named field of the submission: `values` is a list of {name, value}. -#}
+{%- set field = '$.values[*] ? (@.name == "%s")' -%}
 
 with
 
@@ -20,14 +18,31 @@ renamed as (
         record ->> 'pageUrl' as page_url,
         record ->> 'pageName' as page_name,
         record -> 'values' as form_values,
-        {{ form_value('email') }} as email,
-        {{ form_value('ga_client_id') }} as ga_client_id,
-        {{ form_value('how_did_you_hear_about_us') }} as self_reported_source,
-        {{ form_value('utm_source') }} as utm_source,
-        {{ form_value('utm_medium') }} as utm_medium,
-        {{ form_value('utm_campaign') }} as utm_campaign,
-        {{ form_value('utm_term') }} as utm_term,
-        {{ form_value('utm_content') }} as utm_content,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("email") }}') ->> 'value', ''
+        ) as email,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("ga_client_id") }}') ->> 'value', ''
+        ) as ga_client_id,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("how_did_you_hear_about_us") }}')
+            ->> 'value', ''
+        ) as self_reported_source,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("utm_source") }}') ->> 'value', ''
+        ) as utm_source,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("utm_medium") }}') ->> 'value', ''
+        ) as utm_medium,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("utm_campaign") }}') ->> 'value', ''
+        ) as utm_campaign,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("utm_term") }}') ->> 'value', ''
+        ) as utm_term,
+        nullif(
+            jsonb_path_query_first(record, '{{ field | format("utm_content") }}') ->> 'value', ''
+        ) as utm_content,
         _partition_date as partition_date,
         _line as source_line,
         _batch_id as batch_id
