@@ -88,3 +88,45 @@ def warehouse(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
 def conn(warehouse: str):
     with psycopg.connect(warehouse) as connection:
         yield connection
+
+
+METRICS_START = "2026-09-01"
+METRICS_DAYS = 45  # long enough for the simulated campaign rename (day 40)
+
+
+@pytest.fixture(scope="session")
+def metrics_warehouse(pg_server: str, warehouse: str, tmp_path_factory: pytest.TempPathFactory):
+    """A database with 45 days of the simulated company (with its mess) loaded and built by
+    dbt, for the metrics layer's ground-truth tests. Yields url, landing, truth and company."""
+    from datetime import date, timedelta
+    from types import SimpleNamespace
+
+    from revwh.extract import locate
+    from revwh.load import load_file
+    from revwh.simulate.company import Company, SimConfig
+    from revwh.simulate.writers import write_extracts
+    from revwh.sources import ALL_SOURCES
+    from revwh.transform import run_dbt
+
+    name = f"revwh_test_metrics_{os.getpid()}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    url = _swap_db(pg_server, name)
+    landing = tmp_path_factory.mktemp("metrics-landing")
+    start = date.fromisoformat(METRICS_START)
+    company = Company(SimConfig(start=start, days=METRICS_DAYS, seed=21, scale=0.2))
+    write_extracts(company, landing)
+    with psycopg.connect(url) as conn:
+        for source in ALL_SOURCES:
+            if source.platform == "csv_crm":
+                continue
+            for offset in range(METRICS_DAYS):
+                day = start + timedelta(days=offset)
+                load_file(conn, source, day, locate(source, day, str(landing)).url)
+    run_dbt(["build"], url=url)
+    yield SimpleNamespace(url=url, landing=landing, truth=landing / "_truth", company=company)
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(name)))

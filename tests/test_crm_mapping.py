@@ -252,10 +252,17 @@ def test_stage_without_values_takes_common_values(tmp_path: Path) -> None:
     assert issues[0].kind == "unmapped" and "not a lead stage" in issues[0].reason
 
 
-def test_channels_come_from_the_dbt_seed(tmp_path: Path, monkeypatch) -> None:
-    seed = tmp_path / "channels.csv"
-    seed.write_text("channel,channel_group,description\npodcast,owned,Audio\nother,other,x\n")
-    monkeypatch.setattr(crm_mapping, "CHANNELS_SEED", seed)
+def test_channels_come_from_the_lead_definition_contract(tmp_path: Path, monkeypatch) -> None:
+    import yaml
+
+    from revwh import contract
+
+    document = contract.load()
+    document = {**document, "channels": [{"key": "podcast", "group": "owned"},
+                                         {"key": "other", "group": "other"}]}
+    path = tmp_path / "lead_definition.yml"
+    path.write_text(yaml.safe_dump(document))
+    monkeypatch.setenv("LEAD_DEFINITION_FILE", str(path))
     doc = copy.deepcopy(BASE)
     doc["entities"]["leads"]["columns"]["channel"]["values"] = {"Podcast": "podcast"}
     mapped = load_mapping(write_mapping(tmp_path, doc))

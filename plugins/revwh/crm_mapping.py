@@ -34,7 +34,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from yaml.constructor import ConstructorError
 
-from revwh.config import DBT_PROJECT_DIR
 from revwh.errors import WarehouseError
 
 Kind = Literal[
@@ -47,7 +46,6 @@ LEAD_STAGES = ("subscriber", "lead", "mql", "sal", "sql", "opportunity", "custom
                "disqualified", "other")
 DEAL_STAGES = ("open", "closed_won", "closed_lost")
 # The channel taxonomy is the dbt seed's, so a channel added there is mappable at once.
-CHANNELS_SEED = DBT_PROJECT_DIR / "seeds" / "channels.csv"
 
 SUPPORTED_VERSION = 1
 CRM_NAME = re.compile(r"[a-z0-9_]+")
@@ -253,11 +251,13 @@ def _parse_mapping(document: Any, path: Path) -> CrmMapping:
 
 
 def _channels() -> tuple[str, ...]:
+    """The channel taxonomy of the lead definition contract."""
+    from revwh import contract
+
     try:
-        with open(CHANNELS_SEED, newline="", encoding="utf-8") as handle:
-            return tuple(row["channel"] for row in csv.DictReader(handle) if row["channel"])
-    except (OSError, KeyError) as err:
-        raise _Mistake("", f"the channel taxonomy {CHANNELS_SEED} cannot be read ({err})") from None
+        return tuple(contract.channels())
+    except contract.ContractError as err:
+        raise _Mistake("", f"the channel taxonomy cannot be read ({err})") from None
 
 
 def _parse_entity(name: str, spec: Any, zone: ZoneInfo, channels: tuple[str, ...]

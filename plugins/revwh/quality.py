@@ -64,11 +64,21 @@ def _seed_values(seed: str, column: str) -> list[str]:
         return sorted({row[column] for row in csv.DictReader(handle)})
 
 
+def _contract_values(name: str) -> list[str]:
+    from revwh import contract
+
+    if name == "channels":
+        return sorted(contract.channels())
+    raise ValueError(f"unknown contract value set {name!r}")
+
+
 def _resolve(kwargs: dict) -> dict:
     resolved = dict(kwargs)
     value_set = resolved.get("value_set")
     if isinstance(value_set, dict) and "$seed" in value_set:
         resolved["value_set"] = _seed_values(value_set["$seed"], value_set["column"])
+    elif isinstance(value_set, dict) and "$contract" in value_set:
+        resolved["value_set"] = _contract_values(value_set["$contract"])
     return resolved
 
 

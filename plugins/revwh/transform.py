@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 
+from revwh import contract
 from revwh.config import DBT_PROJECT_DIR, apply_telemetry_off, settings
 from revwh.errors import WarehouseError
 from revwh.warehouse import url_parts, warehouse_url
@@ -31,7 +33,8 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtResult:
     os.environ.update(dbt_env(url))
     conf = settings()
     full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(conf.dbt_target_dir), "--log-path", str(conf.dbt_log_dir)]
+            "--target-path", str(conf.dbt_target_dir), "--log-path", str(conf.dbt_log_dir),
+            "--vars", json.dumps(contract.dbt_vars())]
     outcome = dbtRunner().invoke(full)
     failures: list[str] = []
     nodes = 0

@@ -222,6 +222,13 @@ class Person:
     sql_at: datetime | None = None
     opportunity: Opportunity | None = None
     touches: list[tuple[datetime, str]] = field(default_factory=list)  # (when, CALL/EMAIL/...)
+    initial_score: int | None = None  # before nurture raised it (None: never changed)
+
+    def score_at(self, moment: datetime) -> int:
+        """The lead score the CRM shows at a moment (nurture raises it when the lead MQLs)."""
+        if self.initial_score is not None and self.mql_at is not None and moment < self.mql_at:
+            return self.initial_score
+        return self.score
 
     @property
     def excluded(self) -> bool:
@@ -423,6 +430,7 @@ class Company:
                 person.mql_at = person.created_at
             elif rng.random() < 0.12:  # nurture lifts the score later
                 person.mql_at = person.created_at + timedelta(days=rng.uniform(3, 25))
+                person.initial_score = person.score
                 person.score = rng.randrange(MQL_SCORE, 95)
             if person.mql_at is None:
                 return
@@ -499,7 +507,7 @@ class Company:
                                 person.email.capitalize()])
             twin = Person(f"P{self.next_id():06d}", email, person.first_name, person.last_name,
                           person.account, at, person.channel, person.campaign,
-                          person.first_touch_at, person.heard_about, person.score, False)
+                          person.first_touch_at, person.heard_about, person.score_at(at), False)
             twin.duplicate_of = person
             if rng.random() < 0.5 and at + timedelta(days=3) < self.horizon:
                 twin.merged_at = at + timedelta(days=3)

@@ -127,7 +127,7 @@ def _contact(landing: Landing, person: Person, horizon: datetime,
             "hs_analytics_source_data_1": (person.campaign or "") if not person.sales_sourced
             else ("IMPORT" if person.channel == "events" else "CRM_UI"),
             "hs_google_click_id": "", "hs_facebook_click_id": "",
-            "hubspotscore": str(person.score),
+            "hubspotscore": str(person.score_at(moment)),
             "hubspot_owner_id": owner or "",
             "how_did_you_hear_about_us": person.heard_about,
             "lead_source": LEAD_SOURCE.get(person.channel, "Web"),

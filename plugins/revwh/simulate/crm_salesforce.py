@@ -161,7 +161,7 @@ def _lead(landing: Landing, company: Company, person: Person, horizon: datetime,
             "ConvertedAccountId": account_id if converted else "",
             "ConvertedOpportunityId": opp_id if converted and opp and opp.created_at <= moment
             else "",
-            "How_Did_You_Hear__c": person.heard_about, "Lead_Score__c": person.score,
+            "How_Did_You_Hear__c": person.heard_about, "Lead_Score__c": person.score_at(moment),
             "Rejection_Reason__c": person.rejection_reason if status.startswith("Closed - Not")
             else "",
             "UTM_Source__c": utm[0] or "", "UTM_Medium__c": utm[1] or "",

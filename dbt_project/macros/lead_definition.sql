@@ -1,0 +1,21 @@
+{#- The lead definition contract (contracts/lead_definition.yml), passed by revwh.transform as
+    the var `lead_definition`. -#}
+{% macro lead_definition() -%}
+    {%- set definition = var('lead_definition', none) -%}
+    {%- if definition is none -%}
+        {{ exceptions.raise_compiler_error(
+            "the var lead_definition is missing: run dbt through revwh (python -m revwh.cli"
+            " or the DAG), which passes contracts/lead_definition.yml") }}
+    {%- endif -%}
+    {{ return(definition) }}
+{%- endmacro %}
+
+{#- The contract's version, as a SQL literal: every mart carries it. -#}
+{% macro lead_definition_version() -%}
+    '{{ lead_definition()['version'] }}'::text
+{%- endmacro %}
+
+{#- A SQL string literal. -#}
+{% macro sql_string(value) -%}
+    '{{ value | string | replace("'", "''") }}'
+{%- endmacro %}

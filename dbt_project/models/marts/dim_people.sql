@@ -1,0 +1,74 @@
+-- One row per person (not per CRM record): records sharing the identity key are one person.
+-- Excluded people (test, internal, spam, competitors) and records deleted in the CRM are left
+-- out; int_people__records keeps them with the reason. No PII: the key is a salted hash.
+with
+
+records as (
+
+    select * from {{ ref('int_people__records') }}
+    where exclusion_reason is null
+
+),
+
+people as (
+
+    select
+        email_key,
+        min(created_at) as inquiry_at,
+        min(mql_at) as mql_at,
+        min(sal_at) as sal_at,
+        min(sql_at) as sql_at,
+        min(opportunity_stage_at) as opportunity_at,
+        min(customer_at) as customer_at,
+        count(*) as crm_records,
+        bool_and(is_deleted) as all_records_deleted
+    from records
+    group by email_key
+
+),
+
+primary_record as (
+
+    -- the person's oldest record that still exists carries their attributes
+    select distinct on (email_key) *
+    from records
+    order by email_key, is_deleted, created_at, record_id
+
+)
+
+select
+    {{ person_key('people.email_key') }} as person_id,
+    primary_record.crm,
+    primary_record.record_id as crm_record_id,
+    people.crm_records,
+    people.inquiry_at,
+    people.mql_at,
+    people.sal_at,
+    case when people.sal_at is null then primary_record.disqualified_at end as disqualified_at,
+    case when people.sal_at is null then primary_record.rejection_reason end as rejection_reason,
+    people.sql_at,
+    people.opportunity_at,
+    people.customer_at,
+    case
+        when people.customer_at is not null then 'customer'
+        when people.opportunity_at is not null then 'opportunity'
+        when people.sql_at is not null then 'sql'
+        when people.sal_at is not null then 'sal'
+        when primary_record.disqualified_at is not null then 'disqualified'
+        when people.mql_at is not null then 'mql'
+        else 'inquiry'
+    end as current_stage,
+    primary_record.is_sales_created,
+    primary_record.owner_id,
+    primary_record.first_sales_touch_at,
+    primary_record.lead_score,
+    primary_record.crm_original_source,
+    primary_record.crm_lead_source,
+    primary_record.crm_source_detail,
+    primary_record.self_reported_source,
+    primary_record.deal_outcome,
+    primary_record.lost_reason,
+    {{ lead_definition_version() }} as lead_definition_version
+from people
+inner join primary_record on people.email_key = primary_record.email_key
+where not people.all_records_deleted
