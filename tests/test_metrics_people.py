@@ -70,3 +70,25 @@ def test_no_one_enters_a_stage_before_an_earlier_one(people):
     for person in people:
         moments = [person[k] for k in order if person[k] is not None]
         assert moments == sorted(moments), person["person_id"]
+
+
+def test_the_same_people_from_salesforce(metrics_warehouse, people, monkeypatch):
+    """The simulated company's Salesforce tells the same story as its HubSpot: with CRM=salesforce
+    the people and every stage count come out the same."""
+    from revwh.transform import run_dbt
+
+    monkeypatch.setenv("CRM", "salesforce")
+    run_dbt(["build", "--select", "+dim_people"], url=metrics_warehouse.url)
+    try:
+        with psycopg.connect(metrics_warehouse.url) as conn:
+            counts = conn.execute(
+                "select count(*), count(mql_at), count(sal_at), count(sql_at),"
+                " count(opportunity_at), count(customer_at), min(crm)"
+                " from audit.dim_people").fetchone()
+    finally:
+        monkeypatch.setenv("CRM", "hubspot")
+        run_dbt(["build", "--select", "+dim_people"], url=metrics_warehouse.url)
+    stages = ("mql_at", "sal_at", "sql_at", "opportunity_at", "customer_at")
+    expected = (len(people), *(sum(p[s] is not None for p in people) for s in stages),
+                "salesforce")
+    assert counts == expected

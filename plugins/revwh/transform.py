@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from revwh import contract
 from revwh.config import DBT_PROJECT_DIR, apply_telemetry_off, settings
 from revwh.errors import WarehouseError
+from revwh.sources import active_crm
 from revwh.warehouse import url_parts, warehouse_url
 
 
@@ -34,7 +35,7 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtResult:
     conf = settings()
     full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(conf.dbt_target_dir), "--log-path", str(conf.dbt_log_dir),
-            "--vars", json.dumps(contract.dbt_vars())]
+            "--vars", json.dumps({**contract.dbt_vars(), "crm": active_crm()})]
     outcome = dbtRunner().invoke(full)
     failures: list[str] = []
     nodes = 0

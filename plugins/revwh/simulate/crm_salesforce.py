@@ -137,7 +137,9 @@ def _lead(landing: Landing, company: Company, person: Person, horizon: datetime,
                 continue
             if what == "created" and person.sales_sourced:
                 status = "Working - Contacted"
-            if what in ("touched", "sal"):
+            if what == "touched":  # sales tried; accepting it is "Working - Contacted"
+                status = "Attempting Contact"
+            if what == "sal":
                 status = "Working - Contacted"
             if what == "disqualified":
                 status = "Closed - Not Converted"
