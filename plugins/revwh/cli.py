@@ -113,29 +113,31 @@ def cmd_headline(_: argparse.Namespace) -> int:
     from revwh.warehouse import connect, warehouse_url
 
     url = warehouse_url()
+    m = PUBLISHED_SCHEMA
     with connect(url) as conn:
-        row = conn.execute(
-            f"select min(date_day), max(date_day), sum(spend), sum(clicks), sum(sessions),"
-            f" sum(leads) from {PUBLISHED_SCHEMA}.daily_channel_performance").fetchone()
-        mqls = conn.execute(
-            f"select count(*) filter (where is_mql), count(*) from {PUBLISHED_SCHEMA}.leads"
-        ).fetchone()
-        channels = conn.execute(
-            f"select channel, sum(sessions), sum(leads), sum(spend)"
-            f" from {PUBLISHED_SCHEMA}.daily_channel_performance group by 1 order by 2 desc"
-        ).fetchall()
-    first, last, spend, clicks, sessions, leads = row
-    safe_url = url.split("@")[-1]
-    print(f"\nPublished marts: schema '{PUBLISHED_SCHEMA}' in {safe_url}")
-    print(f"  tables: {PUBLISHED_SCHEMA}.daily_channel_performance, {PUBLISHED_SCHEMA}.leads")
-    print(f"  days {first} to {last}: spend ${spend:,.2f}, {clicks:,} clicks, "
-          f"{sessions:,} sessions, {leads:,} leads ({mqls[0]:,} MQLs now)")
-    if leads:
-        print(f"  cost per lead from paid search: "
-              f"${spend / max(1, sum(c[2] for c in channels if c[0] == 'paid_search')):,.2f}")
-    print("  by channel (sessions, leads, spend):")
-    for channel, ch_sessions, ch_leads, ch_spend in channels:
-        print(f"    {channel:<16} {ch_sessions:>8,} {ch_leads:>6,} {ch_spend:>12,.2f}")
+        first, last, sessions = conn.execute(
+            f"select min(date_day), max(date_day), sum(sessions)"
+            f" from {m}.daily_channel_performance").fetchone()
+        spend = conn.execute(
+            f"select platform, sum(spend), sum(clicks) from {m}.ad_performance_daily"
+            " group by 1 order by 2 desc").fetchall()
+        funnel = conn.execute(
+            f"select count(*), count(mql_at), count(sal_at), count(sql_at), count(opportunity_at),"
+            f" count(customer_at), min(lead_definition_version) from {m}.dim_people").fetchone()
+        tables = [r[0] for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = %s"
+            " order by 1", (m,))]
+    total = sum(row[1] for row in spend)
+    people, mqls, sals, sqls, opportunities, customers, version = funnel
+    print(f"\nPublished marts: schema '{m}' in {url.split('@')[-1]}")
+    print(f"  tables: {', '.join(tables)}")
+    print(f"  days {first} to {last}: {sessions:,} sessions; ad spend ${total:,.2f} "
+          f"({', '.join(f'{p} ${s:,.0f}' for p, s, _ in spend)})")
+    print(f"  funnel (lead definition {version}): {people:,} people, {mqls:,} MQLs, "
+          f"{sals:,} SALs, {sqls:,} SQLs, {opportunities:,} opportunities, "
+          f"{customers:,} customers")
+    if mqls:
+        print(f"  ad spend per MQL: ${total / mqls:,.2f}")
     return 0
 
 
