@@ -92,3 +92,21 @@ def test_the_same_people_from_salesforce(metrics_warehouse, people, monkeypatch)
     expected = (len(people), *(sum(p[s] is not None for p in people) for s in stages),
                 "salesforce")
     assert counts == expected
+
+
+def test_first_touch_channel_is_the_true_one(metrics_warehouse):
+    """Identity stitching: each person's first tracked touch is their true first touch."""
+    truth = {p["email"].strip().lower(): p for p in _counted(metrics_warehouse.truth)}
+    with psycopg.connect(metrics_warehouse.url) as conn:
+        rows = conn.execute(
+            "select r.email_key, d.first_touch_channel, d.first_touch_campaign"
+            " from audit.dim_people d join intermediate.int_people__records r"
+            " on d.crm_record_id = r.record_id").fetchall()
+    assert len(rows) == len(truth)
+    wrong = [(email, channel, truth[email]["first_touch_channel"]) for email, channel, _ in rows
+             if channel != truth[email]["first_touch_channel"]]
+    assert wrong == []
+    campaigns = [(email, campaign) for email, _, campaign in rows
+                 if (campaign or "") != truth[email]["first_touch_campaign"]
+                 and truth[email]["first_touch_channel"].startswith("paid")]
+    assert campaigns == []

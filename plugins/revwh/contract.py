@@ -76,6 +76,16 @@ def _check(doc: Any, path: Path) -> None:
     channels = [c.get("key") for c in doc["channels"]]
     if len(set(channels)) != len(channels) or not all(channels):
         fail("channels", "every channel needs a key, and keys must be unique")
+    for answer, agreeing in (doc.get("self_reported_sources") or {}).items():
+        for channel in agreeing or []:
+            if channel not in channels:
+                fail(f"self_reported_sources[{answer!r}]",
+                     f"{channel!r} is not a channel of the taxonomy")
+    for crm, mappings in doc["crm"].items():
+        for value, channel in (mappings.get("lead_source_channels") or {}).items():
+            if channel not in channels:
+                fail(f"crm.{crm}.lead_source_channels[{value!r}]",
+                     f"{channel!r} is not a channel of the taxonomy")
     for pattern in doc["exclusions"].get("test_email_patterns", []):
         try:
             re.compile(pattern)

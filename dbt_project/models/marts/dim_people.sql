@@ -27,6 +27,13 @@ people as (
 
 ),
 
+first_touch as (
+
+    select * from {{ ref('int_people__touchpoints') }}
+    where touch_number = 1
+
+),
+
 primary_record as (
 
     -- the person's oldest record that still exists carries their attributes
@@ -62,6 +69,10 @@ select
     primary_record.owner_id,
     primary_record.first_sales_touch_at,
     primary_record.lead_score,
+    first_touch.touched_at as first_touch_at,
+    coalesce(first_touch.channel, primary_record.lead_source_channel, 'other') as first_touch_channel,
+    first_touch.campaign as first_touch_campaign,
+    coalesce(first_touch.touch_type, 'none') as first_touch_type,
     primary_record.crm_original_source,
     primary_record.crm_lead_source,
     primary_record.crm_source_detail,
@@ -71,4 +82,5 @@ select
     {{ lead_definition_version() }} as lead_definition_version
 from people
 inner join primary_record on people.email_key = primary_record.email_key
+left join first_touch on {{ person_key('people.email_key') }} = first_touch.person_id
 where not people.all_records_deleted

@@ -313,21 +313,23 @@ class Company:
         return datetime.combine(day, time(hour), UTC) + timedelta(
             seconds=self.rng.randrange(3600), microseconds=self.rng.randrange(1_000_000))
 
-    def _visitor(self) -> Visitor:
-        if len(self.visitors) > 50 and self.rng.random() < 0.2:
+    def _visitor(self, bot: bool = False) -> Visitor:
+        if not bot and len(self.visitors) > 50 and self.rng.random() < 0.2:
             return self.rng.choice(self.visitors)
         client, first_seen = self.rng.randrange(10**9, 10**10), self.rng.randrange(10**9, 10**10)
         visitor = Visitor(f"{client}.{first_seen}")
-        self.visitors.append(visitor)
+        if not bot:  # a bot's id never comes back as a person's
+            self.visitors.append(visitor)
         return visitor
 
     def _session(self, channel: str, at: datetime, ad: Ad | None = None,
-                 click_id: str | None = None, conversion_rate: float = 0.0) -> Session:
-        visitor = self._visitor()
+                 click_id: str | None = None, conversion_rate: float = 0.0,
+                 bot: bool = False) -> Session:
+        visitor = self._visitor(bot)
         visitor.sessions += 1
         session = Session(visitor, channel, at, ad, click_id, 1 + self._poisson(1.3))
-        if visitor.first_session is None:
-            visitor.first_session = session
+        if visitor.first_session is None or at < visitor.first_session.started_at:
+            visitor.first_session = session  # sessions of a day are drawn out of order
         session.converted = self.rng.random() < conversion_rate
         # GA4 keeps updating a day's export for 72 hours; on some days events arrive late
         if self.config.mess and at.toordinal() % 6 == 0 and self.rng.random() < 0.01:
@@ -366,7 +368,8 @@ class Company:
                 self._session(channel, self._moment(day), conversion_rate=rate)
         if self.config.mess:
             for _ in range(self._poisson(40 * scale)):
-                bot = self._session(self.rng.choice(["direct", "referral"]), self._moment(day))
+                bot = self._session(self.rng.choice(["direct", "referral"]), self._moment(day),
+                                    bot=True)
                 bot.bot, bot.pageviews, bot.converted = True, 15 + self._poisson(10), False
         for session in [s for s in self.sessions if s.started_at.date() == day and s.converted]:
             self._web_lead(session)

@@ -141,6 +141,7 @@ select
             {{ sql_string(value) }}{{ ", " if not loop.last }}
         {%- endfor -%}
     ]::text[]), false) as is_sales_created,
+    {{ contract_map('contacts.lead_source', hubspot.get('lead_source_channels', {})) }} as lead_source_channel,
     contacts.analytics_source as crm_original_source,
     contacts.lead_source as crm_lead_source,
     contacts.analytics_source_data_1 as crm_source_detail,

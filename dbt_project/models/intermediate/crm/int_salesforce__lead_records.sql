@@ -118,6 +118,7 @@ select
             {{ sql_string(value) }}{{ ", " if not loop.last }}
         {%- endfor -%}
     ]::text[]), false) as is_sales_created,
+    {{ contract_map('leads.lead_source', salesforce.get('lead_source_channels', {})) }} as lead_source_channel,
     leads.lead_source as crm_original_source,
     leads.lead_source as crm_lead_source,
     leads.utm_campaign as crm_source_detail,
