@@ -259,7 +259,10 @@ def test_channels_come_from_the_lead_definition_contract(tmp_path: Path, monkeyp
 
     document = contract.load()
     document = {**document, "channels": [{"key": "podcast", "group": "owned"},
-                                         {"key": "other", "group": "other"}]}
+                                         {"key": "other", "group": "other"}],
+                "self_reported_sources": {},
+                "crm": {name: {k: v for k, v in crm.items() if k != "lead_source_channels"}
+                        for name, crm in document["crm"].items()}}
     path = tmp_path / "lead_definition.yml"
     path.write_text(yaml.safe_dump(document))
     monkeypatch.setenv("LEAD_DEFINITION_FILE", str(path))

@@ -271,12 +271,12 @@ def _opportunity(landing: Landing, opp, account_id: str, horizon: datetime) -> N
 
 def _mess(landing: Landing, company: Company) -> None:
     """A day whose Lead export has a new custom field, and a row the export cut short."""
-    drift_day = company.config.start + timedelta(days=30)
-    for (platform, entity, day, _), rows in landing.files.items():
-        if (platform, entity) == ("salesforce", "lead") and day == drift_day:
-            for row in rows:
-                row["Partner_Tier__c"] = "Gold" if row.get("LeadSource") == "Partner Referral" \
-                    else ""
+    drift_from = company.config.start + timedelta(days=30)
+    drifted = sorted((day, rows) for (platform, entity, day, _), rows in landing.files.items()
+                     if (platform, entity) == ("salesforce", "lead") and day >= drift_from
+                     and rows)
+    for row in drifted[0][1] if drifted else []:  # the first day from day 30 with leads
+        row["Partner_Tier__c"] = "Gold" if row.get("LeadSource") == "Partner Referral" else ""
     # cut short a version that a later one supersedes (so the truth is still recoverable):
     # the first such row from day 20 on
     lead_files = sorted((day, rows) for (platform, entity, day, _), rows in landing.files.items()
