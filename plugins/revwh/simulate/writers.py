@@ -46,6 +46,7 @@ class Landing:
         self.root, self.company = root, company
         self.files: dict[tuple[str, str, date, str], list] = defaultdict(list)
         self.csv_headers: dict[tuple[str, str], list[str]] = {}
+        self.written: Counter[str] = Counter()
         self.days = [company.config.start + timedelta(days=n) for n in range(company.config.days)]
 
     def add(self, platform: str, entity: str, day: date, name: str, rows: Iterable) -> None:
@@ -58,34 +59,43 @@ class Landing:
             self.files.setdefault((platform, entity, day, name.format(day=day)), [])
 
     def write(self) -> Counter:
-        counts: Counter[str] = Counter()
+        counts: Counter[str] = self.written
         for (platform, entity, day, name), rows in sorted(self.files.items(),
                                                            key=lambda kv: kv[0][:3] + (kv[0][3],)):
-            folder = self.root / platform / entity / f"dt={day.isoformat()}"
-            folder.mkdir(parents=True, exist_ok=True)
-            if name.endswith(".csv") and (platform, entity) not in self.csv_headers:
-                (folder / name).write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
-            elif name.endswith(".csv"):
-                header = self.csv_headers[(platform, entity)]
-                extra = sorted({k for row in rows for k in row} - set(header) - {"__raw__"})
-                out = io.StringIO(newline="")
-                writer = csv.writer(out, lineterminator="\r\n" if platform == "salesforce"
-                                    else "\n")
-                writer.writerow(header + extra)
-                for row in rows:
-                    if "__raw__" in row:  # a malformed row, written as it came
-                        out.write(row["__raw__"] + "\r\n")
-                        continue
-                    writer.writerow([_csv_value(row.get(k)) for k in header + extra])
-                (folder / name).write_text(out.getvalue(), encoding="utf-8", newline="")
-            else:
-                with open(folder / name, "w", encoding="utf-8", newline="\n") as handle:
-                    for row in rows:
-                        handle.write(row if isinstance(row, str) else
-                                     json.dumps(row, separators=(",", ":"), ensure_ascii=False))
-                        handle.write("\n")
+            self._write_file(platform, entity, day, name, rows)
             counts[platform] += len(rows)
         return counts
+
+    def write_now(self, platform: str, entity: str, day: date, name: str, rows: list) -> None:
+        """Write one file at once (the large GA4 days), so memory holds one day at a time."""
+        if self.company.config.start <= day < self.company.config.end:
+            self._write_file(platform, entity, day, name, rows)
+            self.written[platform] += len(rows)
+
+    def _write_file(self, platform: str, entity: str, day: date, name: str, rows: list) -> None:
+        folder = self.root / platform / entity / f"dt={day.isoformat()}"
+        folder.mkdir(parents=True, exist_ok=True)
+        if name.endswith(".csv") and (platform, entity) not in self.csv_headers:
+            (folder / name).write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
+        elif name.endswith(".csv"):
+            header = self.csv_headers[(platform, entity)]
+            extra = sorted({k for row in rows for k in row} - set(header) - {"__raw__"})
+            out = io.StringIO(newline="")
+            writer = csv.writer(out, lineterminator="\r\n" if platform == "salesforce"
+                                else "\n")
+            writer.writerow(header + extra)
+            for row in rows:
+                if "__raw__" in row:  # a malformed row, written as it came
+                    out.write(row["__raw__"] + "\r\n")
+                    continue
+                writer.writerow([_csv_value(row.get(k)) for k in header + extra])
+            (folder / name).write_text(out.getvalue(), encoding="utf-8", newline="")
+        else:
+            with open(folder / name, "w", encoding="utf-8", newline="\n") as handle:
+                for row in rows:
+                    handle.write(row if isinstance(row, str) else
+                                 json.dumps(row, separators=(",", ":"), ensure_ascii=False))
+                    handle.write("\n")
 
 
 def _csv_value(value: object) -> str:
@@ -421,11 +431,14 @@ def write_ga4(landing: Landing, company: Company) -> None:
             first_pull = lines
             complete = lines if not late else complete
         if late:
-            landing.add("ga4", "events", day, name, first_pull)
-            landing.add("ga4", "events", day, _versioned(name, day + timedelta(days=1)), complete)
+            landing.write_now("ga4", "events", day, name, first_pull)
+            landing.write_now("ga4", "events", day, _versioned(name, day + timedelta(days=1)),
+                              complete)
         else:
-            landing.add("ga4", "events", day, name, complete)
-    landing.touch("ga4", "events", "events_{day:%Y%m%d}.jsonl")
+            landing.write_now("ga4", "events", day, name, complete)
+    for day in landing.days:  # a day without sessions still has its (empty) export
+        if day not in by_day:
+            landing.write_now("ga4", "events", day, f"events_{day:%Y%m%d}.jsonl", [])
 
 
 # --- the truth ------------------------------------------------------------------------------------
