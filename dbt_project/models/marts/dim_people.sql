@@ -20,6 +20,7 @@ people as (
         min(sql_at) as sql_at,
         min(opportunity_stage_at) as opportunity_at,
         min(customer_at) as customer_at,
+        min(first_sales_touch_at) as first_sales_touch_at,
         count(*) as crm_records,
         bool_and(is_deleted) as all_records_deleted
     from records
@@ -67,7 +68,7 @@ select
     end as current_stage,
     primary_record.is_sales_created,
     primary_record.owner_id,
-    primary_record.first_sales_touch_at,
+    people.first_sales_touch_at,
     primary_record.lead_score,
     first_touch.touched_at as first_touch_at,
     coalesce(first_touch.channel, primary_record.lead_source_channel, 'other') as first_touch_channel,
