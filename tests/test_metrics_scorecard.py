@@ -71,3 +71,33 @@ def test_week_over_week_changes_and_targets(metrics_warehouse, scorecard):
         assert row["cac_target"] == expected["cac"]
         if row["mqls"]:
             assert float(row["mql_to_sql_rate"]) == pytest.approx(float(row["sqls"] / row["mqls"]))
+
+
+def test_channel_efficiency_is_the_truths(metrics_warehouse):
+    """Per channel: spend to the cent, MQLs and sourced pipeline exactly, costs as their ratios."""
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    channel_of = {"google_ads": "paid_search", "meta_ads": "paid_social",
+                  "linkedin_ads": "paid_social"}
+    for row in _csv(metrics_warehouse.truth, "spend.csv"):
+        spend[channel_of[row["platform"]]] += Decimal(row["spend_usd"])
+    people = [p for p in _csv(metrics_warehouse.truth, "people.csv")
+              if p["is_test"] == p["is_internal"] == p["is_spam"] == "False"
+              and not p["duplicate_of"]]
+    mqls = Counter(p["first_touch_channel"] for p in people
+                   if p["mql_at"] and datetime.fromisoformat(p["mql_at"]) < HORIZON)
+    pipeline: dict[str, Decimal] = defaultdict(Decimal)
+    for o in _csv(metrics_warehouse.truth, "opportunities.csv"):
+        pipeline[o["first_touch_channel"]] += Decimal(o["amount_usd"])
+    with psycopg.connect(metrics_warehouse.url) as conn, conn.cursor() as cur:
+        cur.execute("select * from audit.channel_efficiency where breakdown = 'channel'")
+        columns = [c.name for c in cur.description]
+        rows = {r[1]: dict(zip(columns, r, strict=True)) for r in cur.fetchall()}
+    for channel, amount in spend.items():
+        assert round(rows[channel]["spend"], 2) == round(amount, 2), channel
+    for channel, row in rows.items():
+        assert row["mqls"] == mqls.get(channel, 0), channel
+        assert row["sourced_pipeline"] == pipeline.get(channel, 0), channel
+        if row["mqls"]:
+            assert row["cost_per_mql"] == pytest.approx(row["spend"] / row["mqls"])
+        else:
+            assert row["cost_per_mql"] is None

@@ -1,0 +1,113 @@
+-- What each channel (and each campaign within it) costs and returns: ad spend against the
+-- people, pipeline and revenue it sourced (first touch), and the cost per stage, CAC, ROAS and
+-- pipeline-to-spend that follow. Campaign rows match ad campaigns to the utm_campaign of first
+-- touches by name (the name as of the spend day; '(none)' for none); a campaign with spend and no sourced
+-- people, or people and no spend, still has its row.
+with
+
+spend as (
+
+    select
+        case when grouping(campaign) = 1 then 'channel' else 'campaign' end as breakdown,
+        channel,
+        campaign,
+        sum(spend) as spend
+    from (
+        select channel, coalesce(campaign_name, '(none)') as campaign, spend
+        from {{ ref('ad_performance_daily') }}
+    ) as by_name
+    group by grouping sets ((channel), (channel, campaign))
+
+),
+
+people as (
+
+    select
+        case when grouping(campaign) = 1 then 'channel' else 'campaign' end as breakdown,
+        channel,
+        campaign,
+        count(*) as leads,
+        count(mql_at) as mqls,
+        count(sql_at) as sqls,
+        count(opportunity_at) as opportunities,
+        count(customer_at) as customers
+    from (
+        select *, first_touch_channel as channel,
+               coalesce(first_touch_campaign, '(none)') as campaign
+        from {{ ref('dim_people') }}
+    ) as people
+    group by grouping sets ((channel), (channel, campaign))
+
+),
+
+sourced as (
+
+    select
+        breakdown,
+        channel,
+        case when breakdown = 'campaign' then coalesce(campaign, '(none)') end as campaign,
+        sourced_pipeline,
+        sourced_revenue
+    from {{ ref('pipeline_sourced_influenced') }}
+
+),
+
+keys as (
+
+    select breakdown, channel, campaign from spend
+    union
+    select breakdown, channel, campaign from people
+
+),
+
+combined as (
+
+    select
+        keys.breakdown,
+        keys.channel,
+        keys.campaign,
+        coalesce(spend.spend, 0) as spend,
+        coalesce(people.leads, 0) as leads,
+        coalesce(people.mqls, 0) as mqls,
+        coalesce(people.sqls, 0) as sqls,
+        coalesce(people.opportunities, 0) as opportunities,
+        coalesce(people.customers, 0) as customers,
+        coalesce(sourced.sourced_pipeline, 0) as sourced_pipeline,
+        coalesce(sourced.sourced_revenue, 0) as sourced_revenue
+    from keys
+    left join spend
+        on keys.breakdown = spend.breakdown
+        and keys.channel = spend.channel
+        and keys.campaign is not distinct from spend.campaign
+    left join people
+        on keys.breakdown = people.breakdown
+        and keys.channel = people.channel
+        and keys.campaign is not distinct from people.campaign
+    left join sourced
+        on keys.breakdown = sourced.breakdown
+        and keys.channel = sourced.channel
+        and keys.campaign is not distinct from sourced.campaign
+
+)
+
+select
+    breakdown,
+    channel,
+    campaign,
+    '{{ var("reporting_currency") }}'::text as currency,
+    spend,
+    leads,
+    mqls,
+    sqls,
+    opportunities,
+    customers,
+    sourced_pipeline,
+    sourced_revenue,
+    spend / nullif(mqls, 0) as cost_per_mql,
+    spend / nullif(sqls, 0) as cost_per_sql,
+    spend / nullif(opportunities, 0) as cost_per_opportunity,
+    spend / nullif(customers, 0) as cac,
+    sourced_revenue / nullif(spend, 0) as roas,
+    sourced_pipeline / nullif(spend, 0) as pipeline_to_spend,
+    {{ lead_definition_version() }} as lead_definition_version
+from combined
