@@ -19,3 +19,12 @@
 {% macro sql_string(value) -%}
     '{{ value | string | replace("'", "''") }}'
 {%- endmacro %}
+
+{#- True when the expression is one of the values (false for null): `expr = any(array[...])`. -#}
+{% macro is_one_of(expression, values) -%}
+    coalesce({{ expression }} = any(array[
+        {%- for value in values -%}
+            {{ sql_string(value) }}{{ ", " if not loop.last }}
+        {%- endfor -%}
+    ]::text[]), false)
+{%- endmacro %}

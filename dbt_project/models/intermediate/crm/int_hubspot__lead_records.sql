@@ -136,11 +136,7 @@ select
     contacts.owner_id,
     contacts.lead_score,
     high_intent_forms.email_key is not null as is_high_intent,
-    coalesce(contacts.lead_source = any(array[
-        {%- for value in hubspot['sales_created_lead_sources'] -%}
-            {{ sql_string(value) }}{{ ", " if not loop.last }}
-        {%- endfor -%}
-    ]::text[]), false) as is_sales_created,
+    {{ is_one_of('contacts.lead_source', hubspot['sales_created_lead_sources']) }} as is_sales_created,
     {{ contract_map('contacts.lead_source', hubspot.get('lead_source_channels', {})) }} as lead_source_channel,
     contacts.analytics_source as crm_original_source,
     contacts.lead_source as crm_lead_source,

@@ -108,16 +108,8 @@ select
     leads.is_deleted,
     leads.owner_id,
     leads.lead_score,
-    coalesce(leads.rating = any(array[
-        {%- for value in salesforce['high_intent_ratings'] -%}
-            {{ sql_string(value) }}{{ ", " if not loop.last }}
-        {%- endfor -%}
-    ]::text[]), false) as is_high_intent,
-    coalesce(leads.lead_source = any(array[
-        {%- for value in salesforce['sales_created_lead_sources'] -%}
-            {{ sql_string(value) }}{{ ", " if not loop.last }}
-        {%- endfor -%}
-    ]::text[]), false) as is_sales_created,
+    {{ is_one_of('leads.rating', salesforce['high_intent_ratings']) }} as is_high_intent,
+    {{ is_one_of('leads.lead_source', salesforce['sales_created_lead_sources']) }} as is_sales_created,
     {{ contract_map('leads.lead_source', salesforce.get('lead_source_channels', {})) }} as lead_source_channel,
     leads.lead_source as crm_original_source,
     leads.lead_source as crm_lead_source,
