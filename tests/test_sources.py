@@ -155,6 +155,16 @@ FIXTURES = [
 ]
 
 
+def _fixture_table(conn, source: Source) -> None:
+    """The raw table of an ad-hoc fixture source, made as the warehouse makes its own."""
+    from psycopg import sql
+
+    from revwh.schema import RAW_DDL
+
+    conn.execute("create schema if not exists raw_fixture")
+    conn.execute(sql.SQL(RAW_DDL).format(table=sql.Identifier("raw_fixture", source.entity)))
+
+
 @pytest.mark.skipif(not REAL_DATA.exists(),
                     reason=f"public connector fixtures not found at {REAL_DATA}")
 @pytest.mark.parametrize(("relative", "required"), FIXTURES, ids=[f[0] for f in FIXTURES])
@@ -162,10 +172,7 @@ def test_csv_parser_on_real_connector_fixtures(conn, relative: str, required: tu
     """CRLF line ends, no final newline, empty fields, 382 columns: all rows arrive intact."""
     path = REAL_DATA / relative
     source = Source("fixture", Path(relative).stem, path.name, "csv", "crm", required)
-    conn.execute("create schema if not exists raw_fixture")
-    conn.execute(f'create table if not exists raw_fixture."{source.entity}" (_partition_date '
-                 "date, _file text, _line int, _batch_id text, _loaded_at timestamptz default "
-                 "now(), record jsonb)")
+    _fixture_table(conn, source)
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     result = load_file(conn, source, START, str(path))
@@ -181,10 +188,7 @@ def test_csv_parser_on_real_connector_fixtures(conn, relative: str, required: tu
 def test_real_opportunities_without_amount_are_quarantined_when_amount_is_required(conn):
     path = REAL_DATA / "fivetran_salesforce/sf_opportunity_data.csv"
     source = Source("fixture", "opportunity_amount", path.name, "csv", "crm", ("id", "amount"))
-    conn.execute("create schema if not exists raw_fixture")
-    conn.execute('create table if not exists raw_fixture.opportunity_amount (_partition_date '
-                 "date, _file text, _line int, _batch_id text, _loaded_at timestamptz default "
-                 "now(), record jsonb)")
+    _fixture_table(conn, source)
     with open(path, newline="", encoding="utf-8") as handle:
         empty = sum(1 for row in csv.DictReader(handle) if not row["amount"])
     result = load_file(conn, source, START, str(path))

@@ -133,11 +133,6 @@ class Checker:
                 raise Rejected(f"field {path} is not a valid {kind}: {str(value)[:60]!r}")
 
 
-def check_record(record: dict, required: tuple[str, ...], types: dict[str, str]) -> None:
-    """Required fields present and typed fields of their type, or Rejected naming the field."""
-    Checker(required, types)(record)
-
-
 def parse_json_line(raw: bytes, required: tuple[str, ...] | Checker,
                     types: dict[str, str] | None = None) -> tuple[bytes, dict]:
     """The line as JSON ready for a jsonb column, and the parsed object; or Rejected."""
