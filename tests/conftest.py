@@ -67,11 +67,16 @@ def warehouse(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
     url = _swap_db(pg_server, names["warehouse"])
     airflow_url = _swap_db(pg_server, names["airflow"]).replace("postgresql://",
                                                                 "postgresql+psycopg2://", 1)
+    # Roles belong to the server, not a database: each session has a BI role of its own.
+    bi_role = f"revwh_bi_test_{suffix}"
     saved = {k: os.environ.get(k) for k in ("WAREHOUSE_URL", "REVWH_HOME", "LANDING_URL",
-                                             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")}
+                                             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+                                             "REVWH_BI_ROLE", "REVWH_BI_PASSWORD")}
+    os.environ.pop("REVWH_BI_PASSWORD", None)
     os.environ.update({"WAREHOUSE_URL": url, "REVWH_HOME": str(home),
                        "LANDING_URL": str(home / "landing"),
-                       "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_url})
+                       "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_url,
+                       "REVWH_BI_ROLE": bi_role})
     yield url
     for key, value in saved.items():
         if value is None:
@@ -82,6 +87,12 @@ def warehouse(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
         for name in names.values():
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(
                 sql.Identifier(name)))
+        try:
+            conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(bi_role)))
+        except psycopg.errors.DependentObjectsStillExist as error:  # granted in another db
+            import warnings
+
+            warnings.warn(f"BI role {bi_role} left on the server: {error}", stacklevel=1)
 
 
 @pytest.fixture

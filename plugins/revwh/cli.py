@@ -3,6 +3,7 @@
     db start|stop|status|url      the embedded PostgreSQL
     generate                      write demo extracts into the landing folder
     migrate                       create or upgrade Airflow's metadata database
+    bi-role [--show-url]          create/update the read-only BI role; how BI tools connect
     run --start D [--days N]      run the nightly DAG through Airflow for each day
     demo                          all of the above for the demo weeks, then headline numbers
     headline                      headline numbers from the published marts
@@ -77,11 +78,41 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bi_role(args: argparse.Namespace) -> int:
+    from revwh import access
+    from revwh.warehouse import warehouse_url
+
+    url = warehouse_url()
+    role = access.ensure_bi_role(url)
+    print(f"BI role '{role}': SELECT on schema '{PUBLISHED_SCHEMA}' only, read-only sessions, in "
+          f"{url.split('@')[-1]}")
+    if settings().bi_password:
+        print("  password: from REVWH_BI_PASSWORD")
+    else:
+        print(f"  password: generated, kept in {access.password_file()} (mode 0600); set "
+              "REVWH_BI_PASSWORD to choose it")
+    if args.show_url:
+        print(access.bi_url(url))
+    else:
+        print("  connection URL with the password: python -m revwh.cli bi-role --show-url")
+    return 0
+
+
+def setup_warehouse() -> None:
+    """The warehouse's schemas, bookkeeping tables and BI role (idempotent)."""
+    from revwh import schema
+    from revwh.warehouse import connect
+
+    with connect() as conn:
+        schema.ensure(conn)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from revwh.airflow_env import airflow_env
 
     if cmd_migrate(args):
         return 1
+    setup_warehouse()
     env = {**os.environ, **airflow_env()}
     logs = settings().home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -178,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--crm", choices=["both", "hubspot", "salesforce"], default="both")
     gen.set_defaults(func=cmd_generate)
     sub.add_parser("migrate", help="Airflow's metadata database").set_defaults(func=cmd_migrate)
+    bi = sub.add_parser("bi-role", help="the read-only BI role and how BI tools connect")
+    bi.add_argument("--show-url", action="store_true",
+                    help="print the connection URL, password included (for local use)")
+    bi.set_defaults(func=cmd_bi_role)
     run = sub.add_parser("run", help="run the nightly DAG for each day")
     run.add_argument("--start", type=date.fromisoformat, required=True)
     run.add_argument("--days", type=int, default=1)

@@ -7,6 +7,11 @@
 - CRM: the CRM whose extracts the DAG reads: hubspot, salesforce or csv_crm (default: hubspot)
 - CRM_MAPPING_FILE: with CRM=csv_crm, the mapping of its CSV exports (default: the example)
 - LOOKBACK_DAYS_<PLATFORM>: days before each run re-read for restatements (revwh.sources)
+- REVWH_BI_ROLE: the read-only login role BI tools use (default: revwh_bi)
+- REVWH_BI_PASSWORD: its password; if unset, one is generated once and kept in
+  $REVWH_HOME/secrets/bi_password (mode 0600, outside the repository) (revwh.access)
+- REVWH_ALERT_WEBHOOK_URL: where a failed run's alert is POSTed as JSON (default: log only)
+- REVWH_ALERT_TIMEOUT_SECONDS: how long the alert POST may take (default: 10)
 """
 
 from __future__ import annotations
@@ -45,6 +50,10 @@ class Settings:
     landing_url: str
     home: Path
     embedded_pg_port: int
+    bi_role: str = "revwh_bi"
+    bi_password: str | None = None
+    alert_webhook_url: str | None = None
+    alert_timeout_seconds: float = 10.0
 
     @property
     def embedded_pg_dir(self) -> Path:
@@ -62,6 +71,12 @@ class Settings:
     def dbt_log_dir(self) -> Path:
         return self.home / "dbt" / "logs"
 
+    @property
+    def secrets_dir(self) -> Path:
+        """Generated local secrets (the BI role's password); never inside the repository's
+        tracked files (the default home, .local/, is git-ignored)."""
+        return self.home / "secrets"
+
 
 def crm_mapping_file() -> Path:
     return Path(os.environ.get("CRM_MAPPING_FILE")
@@ -75,6 +90,10 @@ def settings() -> Settings:
         landing_url=os.environ.get("LANDING_URL") or str(home / "landing"),
         home=home,
         embedded_pg_port=int(os.environ.get("EMBEDDED_PG_PORT") or 54329),
+        bi_role=os.environ.get("REVWH_BI_ROLE") or "revwh_bi",
+        bi_password=os.environ.get("REVWH_BI_PASSWORD") or None,
+        alert_webhook_url=os.environ.get("REVWH_ALERT_WEBHOOK_URL") or None,
+        alert_timeout_seconds=float(os.environ.get("REVWH_ALERT_TIMEOUT_SECONDS") or 10),
     )
 
 

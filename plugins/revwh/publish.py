@@ -4,8 +4,9 @@ BI tools read only the ``marts`` schema. After dbt built the marts into ``audit`
 passed, each published table's rows are replaced (delete + insert) inside a single transaction:
 readers see yesterday's marts until the commit and today's after it, never a mix, never an
 error, and the tables keep their identity and grants. If a mart's columns changed, its table is
-recreated in the same transaction and its grants re-applied. Publishes are serialized with an
-advisory lock, so parallel runs cannot interleave.
+recreated in the same transaction and its grants re-applied; the BI role (revwh.access) gets
+SELECT on every published table, new ones included, in the same transaction. Publishes are
+serialized with an advisory lock, so parallel runs cannot interleave.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from revwh import schema
+from revwh import access, schema
 from revwh.config import AUDIT_SCHEMA, PUBLISHED_SCHEMA, settings
 from revwh.errors import WarehouseError
 from revwh.warehouse import connect
@@ -87,4 +88,5 @@ def publish(run_id: str, interval_start: datetime, interval_end: datetime,
                     "insert into ops.publish_log (run_id, interval_start, interval_end, mart,"
                     " rows_published) values (%s, %s, %s, %s, %s)",
                     (run_id, interval_start, interval_end, mart, cursor.rowcount))
+            access.grant_marts(conn)
     return published

@@ -1,12 +1,13 @@
 """The warehouse's own tables: raw landing tables (raw_<platform>.<entity>) and the ops
-bookkeeping (manifest, quarantine, audit results, publish log). Created idempotently, under a
-lock, by whoever needs them first."""
+bookkeeping (manifest, quarantine, audit results, publish log), and the read-only BI role's
+privileges (revwh.access). Created idempotently, under a lock, by whoever needs them first."""
 
 from __future__ import annotations
 
 import psycopg
 from psycopg import sql
 
+from revwh import access
 from revwh.config import AUDIT_SCHEMA, OPS_SCHEMA, PUBLISHED_SCHEMA
 from revwh.sources import ALL_SOURCES
 
@@ -99,5 +100,6 @@ def ensure(conn: psycopg.Connection) -> None:
             conn.execute(sql.SQL(RAW_DDL).format(table=table))
             conn.execute(sql.SQL("create index if not exists {} on {} (_partition_date)").format(
                 sql.Identifier(f"{source.raw_table}_partition"), table))
+        access.grant_bi(conn)
     if committed:  # inside a caller's transaction the DDL may yet be rolled back
         _ENSURED.add(key)
