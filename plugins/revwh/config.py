@@ -7,6 +7,9 @@
 - CRM: the CRM whose extracts the DAG reads: hubspot, salesforce or csv_crm (default: hubspot)
 - CRM_MAPPING_FILE: with CRM=csv_crm, the mapping of its CSV exports (default: the example)
 - LOOKBACK_DAYS_<PLATFORM>: days before each run re-read for restatements (revwh.sources)
+- REVWH_EVIDENCE_DIR: where each run's audit evidence is kept, one folder per run: Great
+  Expectations Data Docs and validation results, the suites as run, dbt docs
+  (default: $REVWH_HOME/evidence)
 """
 
 from __future__ import annotations
@@ -29,6 +32,14 @@ PUBLISHED_SCHEMA = "marts"
 WAREHOUSE_DATABASE = "warehouse"
 AIRFLOW_DATABASE = "airflow"
 
+# The gate's volume check: a day's rows must lie within a band learned from the mart's previous
+# VOLUME_HISTORY_DAYS days (at least VOLUME_MIN_HISTORY_DAYS of them with rows, else the check is
+# skipped with a note): from VOLUME_LOW x the fewest to VOLUME_HIGH x the most rows of a day.
+VOLUME_HISTORY_DAYS = 28
+VOLUME_MIN_HISTORY_DAYS = 14
+VOLUME_LOW = 0.5
+VOLUME_HIGH = 1.5
+
 # Nothing calls home: dbt, Great Expectations and Airflow telemetry are off.
 TELEMETRY_OFF = {
     "DO_NOT_TRACK": "1",
@@ -45,6 +56,7 @@ class Settings:
     landing_url: str
     home: Path
     embedded_pg_port: int
+    evidence_dir: Path
 
     @property
     def embedded_pg_dir(self) -> Path:
@@ -75,6 +87,7 @@ def settings() -> Settings:
         landing_url=os.environ.get("LANDING_URL") or str(home / "landing"),
         home=home,
         embedded_pg_port=int(os.environ.get("EMBEDDED_PG_PORT") or 54329),
+        evidence_dir=Path(os.environ.get("REVWH_EVIDENCE_DIR") or home / "evidence").resolve(),
     )
 
 
