@@ -86,7 +86,7 @@ def audit_marts(start: datetime, end: datetime, run_id: str) -> dict:
 def document_build(run_id: str) -> Path:
     """dbt docs generate (the build's manifest and the warehouse's catalog), kept with the
     run's evidence; the page to open."""
-    transform.run_dbt(["docs", "generate", "--static"])
+    transform.run_dbt(["docs", "generate", "--static", "--no-compile"])
     return evidence.copy_dbt_docs(run_id)
 
 

@@ -238,8 +238,8 @@ def _people_query(crm: str) -> str:
     marts_people as (
         select m.person_id, m.crm_record_id, classified.email_key
         from {{batch}} as m
-        left join classified on classified.record_id = m.crm_record_id
-        where m.crm = {literal(crm)}
+        left join classified
+            on classified.record_id = m.crm_record_id and m.crm = {literal(crm)}
     ),
     totals as (
         select
