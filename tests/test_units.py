@@ -12,10 +12,10 @@ from revwh.errors import ExtractMissing
 from revwh.extract import locate
 from revwh.intervals import days_in
 from revwh.load import Rejected, parse_json_line
-from revwh.quality import load_suite_specs
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
 from revwh.sources import SOURCES
+from revwh.suites import load_hand_written
 
 
 def test_days_in_daily_interval():
@@ -102,10 +102,12 @@ def test_unreadable_extract_is_named(tmp_path: Path):
         locate(source, date(2026, 9, 1), str(tmp_path))
 
 
-def test_suites_bind_to_marts_and_resolve_seed_value_sets():
-    specs = {spec["name"]: spec for spec in load_suite_specs()}
+def test_hand_written_suites_bind_to_marts_and_resolve_seed_value_sets():
+    specs = {spec.name: spec for spec in load_hand_written()}
     assert set(specs) == {"leads", "daily_channel_performance"}
-    in_set = [e for e in specs["leads"]["expectations"]
+    assert {spec.table for spec in specs.values()} == set(specs)
+    in_set = [e for e in specs["leads"].expectations
               if e["type"] == "expect_column_values_to_be_in_set"
-              and e["kwargs"]["column"] == "channel"]
-    assert "paid_search" in in_set[0]["kwargs"]["value_set"]
+              and e["kwargs"]["column"] == "lifecycle_stage"]
+    assert "marketingqualifiedlead" not in in_set[0]["kwargs"]["value_set"]
+    assert "mql" in in_set[0]["kwargs"]["value_set"]

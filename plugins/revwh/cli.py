@@ -7,6 +7,7 @@
     run --start D [--days N]      run the nightly DAG through Airflow for each day
     demo                          all of the above for the demo weeks, then headline numbers
     headline                      headline numbers from the published marts
+    suites [--day D] [--out DIR]  the gate's expectation suites as they would run for day D
     airflow ARGS...               the airflow CLI in this project's environment
 """
 
@@ -190,6 +191,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_headline(args)
 
 
+def cmd_suites(args: argparse.Namespace) -> int:
+    import json
+
+    from revwh.suites import all_suites
+
+    specs = [spec.to_json() for spec in all_suites([args.day])]
+    if not args.out:
+        print(json.dumps(specs, indent=2, default=str))
+        return 0
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec in specs:
+        (folder / f"{spec['name']}.json").write_text(json.dumps(spec, indent=2, default=str)
+                                                     + "\n")
+    print(f"wrote {len(specs)} suites to {folder}")
+    return 0
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     from revwh.airflow_env import airflow_env
 
@@ -229,6 +248,12 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("headline", help="headline numbers").set_defaults(func=cmd_headline)
+    suites = sub.add_parser("suites", help="the gate's expectation suites, as JSON")
+    suites.add_argument("--day", type=date.fromisoformat,
+                        default=date.today() - timedelta(days=1),
+                        help="the run's day (default: yesterday, the nightly run's)")
+    suites.add_argument("--out", help="write one file per suite into this folder")
+    suites.set_defaults(func=cmd_suites)
     af = sub.add_parser("airflow", help="the airflow CLI with this project's settings")
     af.add_argument("rest", nargs=argparse.REMAINDER)
     af.set_defaults(func=cmd_airflow)

@@ -12,6 +12,9 @@
   $REVWH_HOME/secrets/bi_password (mode 0600, outside the repository) (revwh.access)
 - REVWH_ALERT_WEBHOOK_URL: where a failed run's alert is POSTed as JSON (default: log only)
 - REVWH_ALERT_TIMEOUT_SECONDS: how long the alert POST may take (default: 10)
+- REVWH_EVIDENCE_DIR: where each run's audit evidence is kept, one folder per run: Great
+  Expectations Data Docs and validation results, the suites as run, dbt docs
+  (default: $REVWH_HOME/evidence)
 """
 
 from __future__ import annotations
@@ -34,6 +37,14 @@ PUBLISHED_SCHEMA = "marts"
 WAREHOUSE_DATABASE = "warehouse"
 AIRFLOW_DATABASE = "airflow"
 
+# The gate's volume check: a day's rows must lie within a band learned from the mart's previous
+# VOLUME_HISTORY_DAYS days (at least VOLUME_MIN_HISTORY_DAYS of them with rows, else the check is
+# skipped with a note): from VOLUME_LOW x the fewest to VOLUME_HIGH x the most rows of a day.
+VOLUME_HISTORY_DAYS = 28
+VOLUME_MIN_HISTORY_DAYS = 14
+VOLUME_LOW = 0.5
+VOLUME_HIGH = 1.5
+
 # Nothing calls home: dbt, Great Expectations and Airflow telemetry are off.
 TELEMETRY_OFF = {
     "DO_NOT_TRACK": "1",
@@ -50,6 +61,7 @@ class Settings:
     landing_url: str
     home: Path
     embedded_pg_port: int
+    evidence_dir: Path
     bi_role: str = "revwh_bi"
     bi_password: str | None = None
     alert_webhook_url: str | None = None
@@ -94,6 +106,7 @@ def settings() -> Settings:
         bi_password=os.environ.get("REVWH_BI_PASSWORD") or None,
         alert_webhook_url=os.environ.get("REVWH_ALERT_WEBHOOK_URL") or None,
         alert_timeout_seconds=float(os.environ.get("REVWH_ALERT_TIMEOUT_SECONDS") or 10),
+        evidence_dir=Path(os.environ.get("REVWH_EVIDENCE_DIR") or home / "evidence").resolve(),
     )
 
 

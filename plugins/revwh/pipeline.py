@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime
+from pathlib import Path
 
-from revwh import extract, load, privacy, publish, quality, schema, transform
+from revwh import evidence, extract, load, privacy, publish, quality, schema, transform
 from revwh.config import settings
 from revwh.intervals import days_in
 from revwh.sources import SOURCES, Source, enabled_sources
@@ -68,11 +69,27 @@ def build_marts(full_refresh: bool = False) -> dict:
 
 
 def audit_marts(start: datetime, end: datetime, run_id: str) -> dict:
+    """The gate: dbt docs of the build into the run's evidence folder, then the GX audit of
+    the audit marts for the interval (raises AuditFailed, naming the failures and linking the
+    evidence, when anything fails)."""
     checked = privacy.check_marts(publish.audited_marts())  # no personal data for BI
     log.info("privacy: no emails, names or phone numbers in the %d marts", checked)
+    dbt_docs = document_build(run_id)
+    log.info("dbt docs of this build: %s", evidence.link(dbt_docs))
     report = quality.run_audit(start, end, run_id)
-    log.info("audit passed: %d of %d checks", report.passed, len(report.checks))
-    return {"checks": len(report.checks), "passed": report.passed}
+    gx_docs = evidence.link(report.evidence) if report.evidence else ""
+    log.info("audit passed: %d of %d checks in %.1f s; GX Data Docs: %s", report.passed,
+             len(report.checks), report.seconds, gx_docs)
+    return {"checks": len(report.checks), "passed": report.passed,
+            "seconds": round(report.seconds, 1), "gx_docs": gx_docs,
+            "dbt_docs": evidence.link(dbt_docs)}
+
+
+def document_build(run_id: str) -> Path:
+    """dbt docs generate (the build's manifest and the warehouse's catalog), kept with the
+    run's evidence; the page to open."""
+    transform.run_dbt(["docs", "generate", "--static", "--no-compile"])
+    return evidence.copy_dbt_docs(run_id)
 
 
 def publish_marts(start: datetime, end: datetime, run_id: str) -> dict[str, int]:
@@ -96,6 +113,8 @@ def summarize(start: datetime, end: datetime, loads: list[list[dict]], audit: di
     for mart, rows in published.items():
         lines.append(f"  published marts.{mart:<26} {rows:>8} rows")
     lines.append(f"  checks passed: {audit['passed']} of {audit['checks']}")
+    if audit.get("gx_docs"):
+        lines.append(f"  evidence: {audit['gx_docs']} (GX), {audit['dbt_docs']} (dbt)")
     text = "\n".join(lines)
     log.info("%s", text)
     return text

@@ -54,6 +54,9 @@ create table if not exists {OPS_SCHEMA}.audit_results (
     examples          jsonb,
     checked_at        timestamptz not null default now()
 );
+alter table {OPS_SCHEMA}.audit_results add column if not exists batch_day date;
+alter table {OPS_SCHEMA}.audit_results add column if not exists description text;
+alter table {OPS_SCHEMA}.audit_results add column if not exists evidence text;
 
 create table if not exists {OPS_SCHEMA}.publish_log (
     run_id            text not null,
