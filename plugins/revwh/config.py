@@ -7,12 +7,15 @@
 - CRM: the CRM whose extracts the DAG reads: hubspot, salesforce or csv_crm (default: hubspot)
 - CRM_MAPPING_FILE: with CRM=csv_crm, the mapping of its CSV exports (default: the example)
 - LOOKBACK_DAYS_<PLATFORM>: days before each run re-read for restatements (revwh.sources)
+- BUILD_LEASE_STALE_MINUTES: after how long a run's claim on the audit schema is taken to be
+  abandoned and may be taken over (revwh.lease; default: 360)
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +28,10 @@ PLUGINS_DIR = PROJECT_ROOT / "plugins"
 OPS_SCHEMA = "ops"
 AUDIT_SCHEMA = "audit"
 PUBLISHED_SCHEMA = "marts"
+
+# One DAG run at a time builds, audits and publishes (revwh.lease): a run waiting for the audit
+# schema checks every few seconds.
+BUILD_LEASE_POKE_SECONDS = 3
 
 WAREHOUSE_DATABASE = "warehouse"
 AIRFLOW_DATABASE = "airflow"
@@ -76,6 +83,11 @@ def settings() -> Settings:
         home=home,
         embedded_pg_port=int(os.environ.get("EMBEDDED_PG_PORT") or 54329),
     )
+
+
+def build_lease_stale_after() -> timedelta:
+    """A claim older than this is taken to be abandoned (its run died without releasing it)."""
+    return timedelta(minutes=int(os.environ.get("BUILD_LEASE_STALE_MINUTES") or 360))
 
 
 def apply_telemetry_off() -> None:
