@@ -30,8 +30,8 @@ test: setup  ## lint, then run the test suite
 lint: setup  ## ruff
 	$(RUN) ruff check .
 
-airflow: setup  ## the Airflow UI on the embedded default (Ctrl-C stops it)
-	$(RUN) python -m revwh.cli airflow standalone
+airflow: setup  ## the Airflow UI on the embedded default: DAGs unpaused, login printed (Ctrl-C stops it)
+	$(RUN) python -m revwh.cli ui
 
 db-start: setup  ## start the embedded PostgreSQL
 	$(RUN) python -m revwh.cli db start

@@ -3,19 +3,39 @@
 Each run owns one data interval, midnight to midnight UTC (CronDataIntervalTimetable), and
 processes exactly the extracts of that interval. The work lives in plugins/revwh/pipeline.py.
 A failed task or run is reported to the log and to REVWH_ALERT_WEBHOOK_URL (revwh.alerting).
+
+Extract and load of different days run in parallel (in a backfill); the build, the audit and
+the publish run one DAG run at a time: `claim_build` (a setup task) waits for and takes the
+build lease of the shared audit schema, `release_build` (its teardown) gives it back whatever
+happened (revwh.lease). Clearing any of them clears the claim and the release too.
+
+Params of a manual run or backfill: `platforms` (the sources to extract and load; the others'
+tasks skip) and `full_refresh` (rebuild the incremental dbt models from scratch).
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import Param, dag, task
+from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from revwh.alerting import on_dag_failure, on_task_failure
+from revwh.config import BUILD_LEASE_POKE_SECONDS, build_lease_stale_after
 from revwh.sources import enabled_sources
 
 # One extract and one load task per platform; the CRM's platform follows CRM=hubspot|salesforce.
 PLATFORMS = sorted({source.platform for source in enabled_sources().values()})
+
+PARAMS = {
+    "platforms": Param(
+        PLATFORMS, type="array", items={"type": "string", "enum": PLATFORMS}, minItems=1,
+        uniqueItems=True, examples=PLATFORMS, title="Platforms",
+        description="The sources to extract and load in this run; the others' tasks skip."),
+    "full_refresh": Param(
+        False, type="boolean", title="Full refresh",
+        description="Rebuild every incremental dbt model from scratch (dbt --full-refresh)."),
+}
 
 
 @dag(
@@ -24,6 +44,7 @@ PLATFORMS = sorted({source.platform for source in enabled_sources().values()})
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
+    params=PARAMS,
     default_args={"retries": 0, "on_failure_callback": on_task_failure},
     on_failure_callback=on_dag_failure,
     tags=["revenue-warehouse"],
@@ -31,9 +52,12 @@ PLATFORMS = sorted({source.platform for source in enabled_sources().values()})
 )
 def revenue_nightly():
     @task
-    def extract(platform: str, data_interval_start=None, data_interval_end=None) -> list[dict]:
+    def extract(platform: str, data_interval_start=None, data_interval_end=None,
+                params=None) -> list[dict]:
         from revwh.pipeline import extract_platform
 
+        if platform not in params["platforms"]:
+            raise AirflowSkipException(f"{platform} is not among this run's platforms")
         return extract_platform(platform, data_interval_start, data_interval_end)
 
     @task
@@ -42,11 +66,19 @@ def revenue_nightly():
 
         return load_platform(platform, files, run_id=run_id)
 
+    @task.sensor(poke_interval=BUILD_LEASE_POKE_SECONDS, mode="poke",
+                 timeout=2 * build_lease_stale_after().total_seconds(),
+                 trigger_rule="none_failed_min_one_success")
+    def claim_build(run_id=None) -> bool:
+        from revwh.pipeline import claim_build
+
+        return claim_build(run_id)
+
     @task
-    def transform() -> dict:
+    def transform(params=None) -> dict:
         from revwh.pipeline import build_marts
 
-        return build_marts()
+        return build_marts(full_refresh=params["full_refresh"])
 
     @task
     def audit(data_interval_start=None, data_interval_end=None, run_id=None) -> dict:
@@ -61,6 +93,12 @@ def revenue_nightly():
         return publish_marts(data_interval_start, data_interval_end, run_id)
 
     @task
+    def release_build(run_id=None) -> bool:
+        from revwh.pipeline import release_build
+
+        return release_build(run_id)
+
+    @task(trigger_rule="none_failed_min_one_success")
     def summary(loads: list, audit_result: dict, published: dict,
                 data_interval_start=None, data_interval_end=None) -> str:
         from revwh.pipeline import summarize
@@ -71,10 +109,12 @@ def revenue_nightly():
     for platform in PLATFORMS:
         files = extract.override(task_id=f"extract_{platform}")(platform)
         loads.append(load.override(task_id=f"load_{platform}")(platform, files))
+    claimed = claim_build()
     built = transform()
     checked = audit()
     published = publish()
-    loads >> built >> checked >> published
+    loads >> claimed >> built >> checked >> published
+    published >> release_build().as_teardown(setups=claimed.as_setup())
     summary(loads, checked, published)
 
 

@@ -141,3 +141,64 @@ def metrics_warehouse(pg_server: str, warehouse: str, tmp_path_factory: pytest.T
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(
             sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def airflow_db_factory(pg_server: str):
+    """make(name) -> a fresh, migrated Airflow metadata database (SQLAlchemy URL): Airflow's
+    migrations run once per session, into a template each database is then copied from."""
+    import subprocess
+
+    template = f"revwh_test_airflow_template_{os.getpid()}"
+    made: list[str] = []
+
+    def run_sql(statement: sql.Composable) -> None:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(statement)
+
+    def make(name: str) -> str:
+        if not made:
+            run_sql(sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(template)))
+            run_sql(sql.SQL("create database {}").format(sql.Identifier(template)))
+            made.append(template)
+            url = _swap_db(pg_server, template).replace("postgresql://",
+                                                        "postgresql+psycopg2://", 1)
+            env = {**os.environ, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": url}
+            migrate = subprocess.run([str(Path(sys.executable).parent / "airflow"), "db",
+                                      "migrate"], env=env, capture_output=True, text=True,
+                                     timeout=900)
+            assert migrate.returncode == 0, (migrate.stdout + migrate.stderr)[-3000:]
+        database = f"{name}_{os.getpid()}"
+        run_sql(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(database)))
+        run_sql(sql.SQL("create database {} template {}").format(
+            sql.Identifier(database), sql.Identifier(template)))
+        made.append(database)
+        return _swap_db(pg_server, database).replace("postgresql://", "postgresql+psycopg2://", 1)
+
+    yield make
+    for database in reversed(made):
+        run_sql(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(database)))
+
+
+@pytest.fixture(scope="session")
+def database_factory(pg_server: str):
+    """make(name) -> URL of a fresh empty database, dropped at the end of the session."""
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        database = f"{name}_{os.getpid()}"
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(database)))
+            conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+        made.append(database)
+        return _swap_db(pg_server, database)
+
+    yield make
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        for database in made:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(database)))

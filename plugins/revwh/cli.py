@@ -5,9 +5,13 @@
     migrate                       create or upgrade Airflow's metadata database
     bi-role [--show-url]          create/update the read-only BI role; how BI tools connect
     run --start D [--days N]      run the nightly DAG through Airflow for each day
+        [--full-refresh] [--platforms a,b]     with the DAG's params of a manual run
     demo                          all of the above for the demo weeks, then headline numbers
     headline                      headline numbers from the published marts
     suites [--day D] [--out DIR]  the gate's expectation suites as they would run for day D
+    checksums                     row-for-row checksums of every published mart
+    ui                            the Airflow UI (airflow standalone): DAGs unpaused, login
+                                  printed, Ctrl-C stops every component cleanly
     airflow ARGS...               the airflow CLI in this project's environment
 """
 
@@ -106,15 +110,26 @@ def setup_warehouse() -> None:
 
     with connect() as conn:
         schema.ensure(conn)
+def _run_conf(args: argparse.Namespace) -> dict:
+    """The params of a manual run, from the command line (only those given)."""
+    conf: dict = {}
+    if getattr(args, "full_refresh", False):
+        conf["full_refresh"] = True
+    if getattr(args, "platforms", None):
+        conf["platforms"] = [p.strip() for p in args.platforms.split(",") if p.strip()]
+    return conf
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import json
+
     from revwh.airflow_env import airflow_env
 
     if cmd_migrate(args):
         return 1
     setup_warehouse()
     env = {**os.environ, **airflow_env()}
+    conf = _run_conf(args)
     logs = settings().home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     for offset in range(args.days):
@@ -122,8 +137,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         log_path = logs / f"revenue_nightly-{day.isoformat()}.log"
         began = time.monotonic()
         with open(log_path, "w") as log:
-            result = subprocess.run([sys.executable, "-m", "revwh.dagrun", day.isoformat()],
-                                    env=env, stdout=log, stderr=subprocess.STDOUT)
+            result = subprocess.run([sys.executable, "-m", "revwh.dagrun", day.isoformat(),
+                                     json.dumps(conf)], env=env, stdout=log,
+                                    stderr=subprocess.STDOUT)
         took = time.monotonic() - began
         if result.returncode != 0:
             print(f"{day}: FAILED after {took:.0f}s; log: {log_path}", file=sys.stderr)
@@ -209,6 +225,68 @@ def cmd_suites(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_checksums(_: argparse.Namespace) -> int:
+    from revwh.mart_checksums import mart_checksums
+
+    for table, checksum in mart_checksums().items():
+        print(f"{PUBLISHED_SCHEMA}.{table:<32} {checksum}")
+    return 0
+
+
+UI_DAGS = ("revenue_nightly",)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """airflow standalone in a process group of its own: once it is up, unpause the project's
+    DAGs and print the login; SIGINT or SIGTERM here becomes SIGINT to every component."""
+    import signal
+
+    from revwh.airflow_env import airflow_env
+    from revwh.airflow_services import AirflowServiceError, AirflowServices
+
+    env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port)}
+    standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
+                                  start_new_session=True, stdin=subprocess.DEVNULL)
+    services = AirflowServices(env, settings().home / "logs", {"standalone": standalone})
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        if not stopping:
+            stopping.append(signum)
+            print("\nstopping Airflow (SIGINT to every component) ...", flush=True)
+            os.killpg(standalone.pid, signal.SIGINT)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        services.wait_ready(UI_DAGS[0], timeout=args.timeout)
+        for dag_id in UI_DAGS:
+            services.unpause(dag_id)
+        banner = [
+            f"Airflow UI: http://localhost:{args.port}",
+            f"login: admin   password: {services.password()}",
+            f"  (from {services.passwords_file})",
+            f"DAGs loaded and unpaused: {', '.join(UI_DAGS)}",
+            "Ctrl-C stops Airflow cleanly (the scheduler, its workers, the API server, the DAG",
+            "processor and the triggerer).",
+        ]
+        width = max(map(len, banner)) + 4
+        print("\n" + "=" * width + "\n" + "\n".join(f"  {line}" for line in banner) + "\n"
+              + "=" * width + "\n", flush=True)
+    except AirflowServiceError as err:
+        if not stopping:
+            print(f"Airflow did not come up: {err}", file=sys.stderr)
+            stop(signal.SIGINT, None)
+    while standalone.poll() is None:
+        try:
+            standalone.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            continue
+    codes = services.stop(grace=60)  # anything left in its process group
+    print(f"Airflow stopped (exit {codes['standalone']})")
+    return 0 if stopping else 1
+
+
 def cmd_airflow(args: argparse.Namespace) -> int:
     from revwh.airflow_env import airflow_env
 
@@ -242,6 +320,10 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the nightly DAG for each day")
     run.add_argument("--start", type=date.fromisoformat, required=True)
     run.add_argument("--days", type=int, default=1)
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild the incremental dbt models from scratch (param full_refresh)")
+    run.add_argument("--platforms", help="comma-separated platforms to extract and load "
+                     "(the platforms param; default: all)")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="generate, run every demo day, print headline numbers")
     demo.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
@@ -254,6 +336,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="the run's day (default: yesterday, the nightly run's)")
     suites.add_argument("--out", help="write one file per suite into this folder")
     suites.set_defaults(func=cmd_suites)
+    sub.add_parser("checksums", help="checksums of every published mart").set_defaults(
+        func=cmd_checksums)
+    ui = sub.add_parser("ui", help="the Airflow UI: DAGs unpaused, login printed")
+    ui.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW__API__PORT") or 8080))
+    ui.add_argument("--timeout", type=float, default=600,
+                    help="seconds to wait for Airflow to come up")
+    ui.set_defaults(func=cmd_ui)
     af = sub.add_parser("airflow", help="the airflow CLI with this project's settings")
     af.add_argument("rest", nargs=argparse.REMAINDER)
     af.set_defaults(func=cmd_airflow)

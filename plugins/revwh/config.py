@@ -15,12 +15,15 @@
 - REVWH_EVIDENCE_DIR: where each run's audit evidence is kept, one folder per run: Great
   Expectations Data Docs and validation results, the suites as run, dbt docs
   (default: $REVWH_HOME/evidence)
+- BUILD_LEASE_STALE_MINUTES: after how long a run's claim on the audit schema is taken to be
+  abandoned and may be taken over (revwh.lease; default: 360)
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +36,10 @@ PLUGINS_DIR = PROJECT_ROOT / "plugins"
 OPS_SCHEMA = "ops"
 AUDIT_SCHEMA = "audit"
 PUBLISHED_SCHEMA = "marts"
+
+# One DAG run at a time builds, audits and publishes (revwh.lease): a run waiting for the audit
+# schema checks every few seconds.
+BUILD_LEASE_POKE_SECONDS = 3
 
 WAREHOUSE_DATABASE = "warehouse"
 AIRFLOW_DATABASE = "airflow"
@@ -108,6 +115,11 @@ def settings() -> Settings:
         alert_timeout_seconds=float(os.environ.get("REVWH_ALERT_TIMEOUT_SECONDS") or 10),
         evidence_dir=Path(os.environ.get("REVWH_EVIDENCE_DIR") or home / "evidence").resolve(),
     )
+
+
+def build_lease_stale_after() -> timedelta:
+    """A claim older than this is taken to be abandoned (its run died without releasing it)."""
+    return timedelta(minutes=int(os.environ.get("BUILD_LEASE_STALE_MINUTES") or 360))
 
 
 def apply_telemetry_off() -> None:

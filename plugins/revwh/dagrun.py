@@ -1,9 +1,14 @@
 """Run the nightly DAG through Airflow for given days (``dag.test``: Airflow's own task runner
-and metadata database, in one process, no scheduler needed). Used by ``revwh run``."""
+and metadata database, in one process, no scheduler needed). Used by ``revwh run``.
+
+    python -m revwh.dagrun DAY [CONF_JSON]     CONF_JSON: the run's params, e.g.
+                                               '{"full_refresh": true, "platforms": ["ga4"]}'
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,12 +25,13 @@ def load_dag():
     return module.nightly
 
 
-def run_day(day: date) -> str:
-    """Run the DAG for the data interval [day, day + 1); return the run's state."""
+def run_day(day: date, conf: dict | None = None) -> str:
+    """Run the DAG for the data interval [day, day + 1) with the given params; return the
+    run's state."""
     dag = load_dag()
     # A manual run's interval is the last complete one before its logical date.
     logical = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
-    run = dag.test(logical_date=logical)
+    run = dag.test(logical_date=logical, run_conf=conf or None)
     if run.data_interval_start.date() != day:
         raise RuntimeError(f"expected the interval of {day}, got {run.data_interval_start}")
     return str(run.state)
@@ -35,6 +41,7 @@ if __name__ == "__main__":
     from revwh import airflow_env
 
     airflow_env.apply()
-    state = run_day(date.fromisoformat(sys.argv[1]))
+    state = run_day(date.fromisoformat(sys.argv[1]),
+                    json.loads(sys.argv[2]) if len(sys.argv) > 2 else None)
     print(f"RUN_STATE={state}")
     raise SystemExit(0 if state.endswith("success") else 1)

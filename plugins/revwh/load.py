@@ -271,6 +271,11 @@ def load_file(conn: psycopg.Connection, source: Source, day: date, url: str,
         hashing = _HashingReader(landed)
         buffered = io.BufferedReader(hashing, buffer_size=1 << 20)
         stream = gzip.GzipFile(fileobj=buffered) if url.endswith(".gz") else buffered
+        # Parallel runs (a backfill) may load the same partition at once, one as its own day and
+        # another for its lookback window: one at a time, or both deletes would miss the other's
+        # uncommitted rows and the day would be loaded twice.
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))",
+                     (f"revwh.load:{source.key}:{day.isoformat()}",))
         conn.execute(sql.SQL("delete from {} where _partition_date = %s").format(table), (day,))
         conn.execute(
             sql.SQL("delete from {} where source = %s and partition_date = %s").format(

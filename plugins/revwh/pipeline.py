@@ -9,7 +9,7 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-from revwh import evidence, extract, load, privacy, publish, quality, schema, transform
+from revwh import evidence, extract, lease, load, privacy, publish, quality, schema, transform
 from revwh.config import settings
 from revwh.intervals import days_in
 from revwh.sources import SOURCES, Source, enabled_sources
@@ -61,6 +61,27 @@ def load_platform(platform: str, files: list[dict], run_id: str | None = None) -
     return results
 
 
+def claim_build(run_id: str) -> bool:
+    """Take the build lease of the audit schema for this run; False while another run holds it
+    (the DAG's claim_build sensor asks again a few seconds later)."""
+    with connect() as conn:
+        holder = lease.claim(conn, run_id)
+    if holder is not None:
+        log.info("the audit schema is being built, audited and published by run %s: waiting",
+                 holder)
+        return False
+    log.info("build lease of the audit schema claimed by run %s", run_id)
+    return True
+
+
+def release_build(run_id: str) -> bool:
+    """Give the build lease back (the DAG's teardown: after the publish, or after a failure)."""
+    with connect() as conn:
+        released = lease.release(conn, run_id)
+    log.info("build lease %s", "released" if released else f"was not held by run {run_id}")
+    return released
+
+
 def build_marts(full_refresh: bool = False) -> dict:
     """dbt build: staging, intermediate and the marts (into the audit schema), with tests."""
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
@@ -72,6 +93,8 @@ def audit_marts(start: datetime, end: datetime, run_id: str) -> dict:
     """The gate: dbt docs of the build into the run's evidence folder, then the GX audit of
     the audit marts for the interval (raises AuditFailed, naming the failures and linking the
     evidence, when anything fails)."""
+    with connect() as conn:
+        lease.require(conn, run_id, "audit")
     checked = privacy.check_marts(publish.audited_marts())  # no personal data for BI
     log.info("privacy: no emails, names or phone numbers in the %d marts", checked)
     dbt_docs = document_build(run_id)
@@ -93,7 +116,7 @@ def document_build(run_id: str) -> Path:
 
 
 def publish_marts(start: datetime, end: datetime, run_id: str) -> dict[str, int]:
-    published = publish.publish(run_id, start, end)
+    published = publish.publish(run_id, start, end, require_lease=True)
     for mart, rows in published.items():
         log.info("published marts.%s: %d rows", mart, rows)
     return published
@@ -104,7 +127,7 @@ def summarize(start: datetime, end: datetime, loads: list[list[dict]], audit: di
     """A short run summary for the task log."""
     lines = [f"Run summary for [{start.isoformat()}, {end.isoformat()})"]
     for results in loads:
-        for result in results:
+        for result in results or []:  # None: the platform was not in this run (skipped)
             drift = f"  new fields: {', '.join(result['new_fields'])}" \
                 if result.get("new_fields") else ""
             lines.append(f"  loaded {result['source']:<34} {result['day']}  "

@@ -6,7 +6,9 @@ readers see yesterday's marts until the commit and today's after it, never a mix
 error, and the tables keep their identity and grants. If a mart's columns changed, its table is
 recreated in the same transaction and its grants re-applied; the BI role (revwh.access) gets
 SELECT on every published table, new ones included, in the same transaction. Publishes are
-serialized with an advisory lock, so parallel runs cannot interleave.
+serialized with an advisory lock, so parallel runs cannot interleave; a DAG run's publish also checks, inside the
+transaction, that its run still holds the build lease of the audit schema (revwh.lease), so it
+can only publish the build its own run made and audited.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 import psycopg
 from psycopg import sql
 
-from revwh import access, schema
+from revwh import access, lease, schema
 from revwh.config import AUDIT_SCHEMA, PUBLISHED_SCHEMA, settings
 from revwh.errors import WarehouseError
 from revwh.warehouse import connect
@@ -53,14 +55,19 @@ def _grants(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
 
 
 def publish(run_id: str, interval_start: datetime, interval_end: datetime,
-            url: str | None = None, marts: list[str] | None = None) -> dict[str, int]:
-    """Replace every published mart with its audited copy, atomically; rows per mart."""
+            url: str | None = None, marts: list[str] | None = None,
+            require_lease: bool = False) -> dict[str, int]:
+    """Replace every published mart with its audited copy, atomically; rows per mart.
+
+    With require_lease, run_id must hold the build lease (a DAG run's publish)."""
     marts = marts if marts is not None else audited_marts()
     published: dict[str, int] = {}
     with connect(url) as conn:
         schema.ensure(conn)
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(hashtext('revwh.publish'))")
+            if require_lease:
+                lease.require(conn, run_id, "publish")
             for mart in marts:
                 source = sql.Identifier(AUDIT_SCHEMA, mart)
                 target = sql.Identifier(PUBLISHED_SCHEMA, mart)

@@ -4,6 +4,8 @@ privileges (revwh.access). Created idempotently, under a lock, by whoever needs 
 
 from __future__ import annotations
 
+import hashlib
+
 import psycopg
 from psycopg import sql
 
@@ -66,6 +68,12 @@ create table if not exists {OPS_SCHEMA}.publish_log (
     rows_published    bigint not null,
     published_at      timestamptz not null default now()
 );
+
+create table if not exists {OPS_SCHEMA}.build_lease (
+    name              text primary key,
+    holder            text,
+    claimed_at        timestamptz
+);
 """
 
 RAW_DDL = """
@@ -82,17 +90,44 @@ create table if not exists {table} (
 _ENSURED: set[tuple[str, int]] = set()
 
 
+def _ddl_version() -> str:
+    """A fingerprint of everything ensure() creates: it changes when a table or source does."""
+    text = "\n".join([OPS_DDL, RAW_DDL, *sorted(s.key for s in ALL_SOURCES)])
+    return "revwh ddl " + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _applied(conn: psycopg.Connection, version: str) -> bool:
+    row = conn.execute(
+        "select obj_description(oid, 'pg_namespace') from pg_namespace where nspname = %s",
+        (OPS_SCHEMA,)).fetchone()
+    return row is not None and row[0] == version
+
+
 def ensure(conn: psycopg.Connection) -> None:
     """Create schemas and bookkeeping tables if missing (safe to call concurrently); once per
-    database per process."""
+    database per process.
+
+    Once the DDL has been applied, the ops schema's comment records its fingerprint and later
+    calls (every Airflow task is a process of its own) run no DDL at all: ``create index if not
+    exists`` locks its table even when the index exists, which would deadlock with a parallel
+    run's load holding the raw and ops tables."""
     committed = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    version = _ddl_version()
     with conn.transaction():
         database = conn.execute(
             "select oid from pg_database where datname = current_database()").fetchone()[0]
         key = (conn.info.dsn, database)
         if key in _ENSURED:
             return
+        if _applied(conn, version):
+            if committed:
+                _ENSURED.add(key)
+            return
         conn.execute("select pg_advisory_xact_lock(hashtext('revwh.schema'))")
+        if _applied(conn, version):  # by the process we waited for
+            if committed:
+                _ENSURED.add(key)
+            return
         schemas = {OPS_SCHEMA, AUDIT_SCHEMA, PUBLISHED_SCHEMA} | {
             source.raw_schema for source in ALL_SOURCES}
         for name in sorted(schemas):
@@ -104,5 +139,7 @@ def ensure(conn: psycopg.Connection) -> None:
             conn.execute(sql.SQL("create index if not exists {} on {} (_partition_date)").format(
                 sql.Identifier(f"{source.raw_table}_partition"), table))
         access.grant_bi(conn)
+        conn.execute(sql.SQL("comment on schema {} is {}").format(
+            sql.Identifier(OPS_SCHEMA), sql.Literal(version)))
     if committed:  # inside a caller's transaction the DDL may yet be rolled back
         _ENSURED.add(key)

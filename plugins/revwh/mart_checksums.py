@@ -1,0 +1,25 @@
+"""Row-for-row checksums of the published marts: two warehouses (or one before and after a
+rerun) hold the same marts exactly when every table's checksum is equal.
+
+A table's checksum is its row count and the MD5 of its rows' text, sorted, so it does not
+depend on the physical order of the rows.
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from revwh.config import PUBLISHED_SCHEMA
+from revwh.warehouse import connect
+
+
+def mart_checksums(url: str | None = None, schema: str = PUBLISHED_SCHEMA) -> dict[str, str]:
+    """{table: "<rows>:<md5 of the sorted rows>"} for every table of the schema."""
+    with connect(url) as conn:
+        tables = [row[0] for row in conn.execute(
+            "select table_name from information_schema.tables where table_schema = %s"
+            " and table_type = 'BASE TABLE' order by 1", (schema,))]
+        return {table: conn.execute(sql.SQL(
+            "select count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|'"
+            " order by t::text)), '') from {} t").format(
+            sql.Identifier(schema, table))).fetchone()[0] for table in tables}

@@ -1,0 +1,137 @@
+"""The compose stack's executor path for real: the nightly DAG for one day through a Celery
+worker, Redis as the broker and the result backend in PostgreSQL (the scheduler, API server
+and DAG processor as separate processes, as in docker-compose.yml).
+
+Redis: REVWH_TEST_REDIS_URL if set (.ci/run sets it when a Redis answers on 127.0.0.1:6379,
+e.g. redis://127.0.0.1:6379/11), else a redis-server of its own on a free port if the binary
+is installed, else the test is skipped saying so. Its Celery queue is named for the test
+session, so runs sharing a Redis never take each other's tasks.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from datetime import date
+
+import psycopg
+import pytest
+
+from revwh.airflow_services import AirflowServices, free_port, services_env
+from revwh.simulate.company import Company, SimConfig
+from revwh.simulate.writers import write_extracts
+
+DAG_ID = "revenue_nightly"
+DAY = date(2026, 9, 1)
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    configured = os.environ.get("REVWH_TEST_REDIS_URL")
+    if configured:
+        yield configured
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("no Redis for the Celery broker: set REVWH_TEST_REDIS_URL "
+                    "(e.g. redis://127.0.0.1:6379/11) or install redis-server")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no", "--dir", str(folder)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=port)
+        for _ in range(100):
+            try:
+                if client.ping():
+                    break
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_factory,
+               tmp_path_factory: pytest.TempPathFactory):
+    from revwh.airflow_env import airflow_env
+
+    url = database_factory("revwh_test_celery")
+    airflow_url = airflow_db_factory("revwh_test_celery_af")
+    home = tmp_path_factory.mktemp("celery-home")
+    landing = home / "landing"
+    write_extracts(Company(SimConfig(start=DAY, days=1, seed=3, scale=0.1, mess=False)), landing,
+                   crm="hubspot")
+    queue = f"revwh_test_{os.getpid()}"
+    base = {
+        **os.environ, **airflow_env(),
+        "WAREHOUSE_URL": url, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_url,
+        "REVWH_HOME": str(home), "LANDING_URL": str(landing), "CRM": "hubspot",
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+        "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+        "AIRFLOW__CELERY__BROKER_URL": redis_url,
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + airflow_url.replace("+psycopg2", ""),
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": queue,
+    }
+    env = services_env(base, home / "airflow", free_port())
+    worker = ["celery", "worker", "--queues", queue, "--concurrency", "4",
+              "--celery-hostname", f"{queue}@%h", "--without-mingle", "--without-gossip",
+              "--skip-serve-logs"]
+    services = AirflowServices.start(
+        env, [["api-server"], ["scheduler"], ["dag-processor"], worker], home / "logs",
+        migrate=False)
+    try:
+        services.wait_ready(DAG_ID)
+        services.unpause(DAG_ID)
+        run = services.trigger(DAG_ID, DAY)
+        services.wait_for_runs(DAG_ID, run_ids={run["dag_run_id"]}, timeout=1500)
+        tis = services.task_instances(DAG_ID, run["dag_run_id"])
+        codes = services.stop()
+        yield {"run": run, "tis": tis, "queue": queue, "url": url, "codes": codes,
+               "escalated": services.escalated, "airflow_url": airflow_url,
+               "worker_log": services.log_tail("celery-worker", 10_000_000)}
+    finally:
+        services.stop()
+
+
+def test_every_task_ran_on_the_celery_worker(celery_run: dict):
+    tis = celery_run["tis"]
+    assert {ti["task_id"] for ti in tis} >= {"extract_ga4", "load_ga4", "claim_build",
+                                            "transform", "audit", "publish", "release_build",
+                                            "summary"}
+    for ti in tis:
+        assert ti["state"] == "success", ti["task_id"]
+        assert ti["queue"] == celery_run["queue"], ti["task_id"]
+    # the worker took each task instance off the queue and ran it ...
+    executed = [line for line in celery_run["worker_log"].splitlines()
+                if "Executing workload in Celery" in line]
+    for ti in tis:
+        assert any(f"'{ti['task_id']}'" in line or f"={ti['task_id']}" in line
+                   for line in executed), ti["task_id"]
+    # ... and reported each result to the result backend in PostgreSQL
+    with psycopg.connect(celery_run["airflow_url"].replace("+psycopg2", "")) as conn:
+        results = conn.execute("select status, count(*) from celery_taskmeta group by 1"
+                               ).fetchall()
+    assert dict(results).get("SUCCESS", 0) >= len(tis)
+
+
+def test_the_run_published_its_day(celery_run: dict):
+    with psycopg.connect(celery_run["url"]) as conn:
+        published = conn.execute(
+            "select count(distinct mart) from ops.publish_log where run_id = %s",
+            (celery_run["run"]["dag_run_id"],)).fetchone()[0]
+        days = conn.execute("select min(date_day), max(date_day)"
+                            " from marts.daily_channel_performance").fetchone()
+    assert published >= 10
+    assert days == (DAY, DAY)
+
+
+def test_the_components_stop_cleanly_on_sigint(celery_run: dict):
+    assert not celery_run["escalated"], celery_run["codes"]
