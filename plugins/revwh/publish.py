@@ -6,9 +6,9 @@ readers see yesterday's marts until the commit and today's after it, never a mix
 error, and the tables keep their identity and grants. If a mart's columns changed, its table is
 recreated in the same transaction and its grants re-applied; the BI role (revwh.access) gets
 SELECT on every published table, new ones included, in the same transaction. Publishes are
-serialized with an advisory lock, so parallel runs cannot interleave; a DAG run's publish also checks, inside the
-transaction, that its run still holds the build lease of the audit schema (revwh.lease), so it
-can only publish the build its own run made and audited.
+serialized with an advisory lock, so parallel runs cannot interleave; a DAG run's publish also
+checks, inside the transaction, that its run still holds the build lease of the audit schema
+(revwh.lease), so it can only publish the build its own run made and audited.
 """
 
 from __future__ import annotations
