@@ -35,6 +35,9 @@ def _is_placeholder(value: str) -> bool:
     value = value.strip().strip("\"'")
     return (value.lower() in PLACEHOLDERS or bool(REFERENCE.match(value))
             or value.startswith(("{", "%s", "%(")) or not re.search(r"[A-Za-z0-9]", value)
+            # "replace-with-a-generated-secret"; the rest of a shell ${VAR:?message}/${VAR:-x};
+            # a file or folder path (where a secret is kept, not the secret)
+            or value.lower().startswith("replace-with") or value.startswith(("?", "-", "/", "./"))
             # a name that says what it is ("bi_password", "your-password") is not one
             or bool(re.search(r"passw(or)?d", value, re.IGNORECASE)))
 
