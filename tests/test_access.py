@@ -155,6 +155,29 @@ def test_set_up_takes_back_privileges_granted_by_hand(published: str):
         assert bi.execute("select count(*) from marts.bi_summary").fetchone()[0] == 1
 
 
+def _stored_verifier(url: str) -> str:
+    with psycopg.connect(url) as conn:
+        return conn.execute("select rolpassword from pg_authid where rolname = %s",
+                            (access.bi_role_name(),)).fetchone()[0]
+
+
+def test_the_password_is_rotated_from_the_environment_and_left_alone_otherwise(
+        published: str, monkeypatch: pytest.MonkeyPatch):
+    before = _stored_verifier(published)
+    access.ensure_bi_role(published)
+    assert _stored_verifier(published) == before  # unchanged password: the role is not touched
+    monkeypatch.setenv("REVWH_BI_PASSWORD", "rotated-Pa55-for-the-test")
+    access.ensure_bi_role(published)
+    rotated = _stored_verifier(published)
+    iterations, salt = rotated.split("$")[1].split(":")
+    assert access.scram_verifier("rotated-Pa55-for-the-test", base64.b64decode(salt),
+                                 int(iterations)) == rotated
+    monkeypatch.delenv("REVWH_BI_PASSWORD")
+    access.ensure_bi_role(published)  # back to the generated one
+    with _bi_connect(published) as bi:
+        assert bi.execute("select count(*) from marts.bi_summary").fetchone()[0] == 1
+
+
 def test_bi_url_carries_the_role_and_a_quoted_password(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("REVWH_BI_PASSWORD", "p@ss:w/rd ?#%")
     url = access.bi_url("postgresql://owner:secret@db.example:6543/warehouse?sslmode=require")

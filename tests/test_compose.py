@@ -110,3 +110,10 @@ def test_healthchecks_and_start_order(services: dict):
             assert depends["airflow-init"]["condition"] == "service_completed_successfully"
     assert services["airflow-worker"]["depends_on"]["airflow-apiserver"]["condition"] == \
         "service_healthy"
+
+
+def test_the_warehouse_secrets_are_required_from_the_env_file(services: dict):
+    for name in AIRFLOW_SERVICES:
+        env = services[name]["environment"]
+        for secret in ("REVWH_BI_PASSWORD", "REVWH_PII_SALT"):
+            assert env[secret].startswith(f"${{{secret}:?"), (name, secret)

@@ -100,6 +100,22 @@ def test_the_real_marts_hold_no_personal_data(metrics_warehouse):
     assert privacy.check_marts(marts, url=metrics_warehouse.url) == len(marts)
     print(f"privacy check of {len(marts)} marts: {time.monotonic() - began:.2f}s")
     with psycopg.connect(metrics_warehouse.url) as conn:  # the PII upstream is real
-        emails = conn.execute("select count(*) from intermediate.int_people__visitors"
-                              " where email_key like '%@%'").fetchone()[0]
+        emails, other_keys = conn.execute(
+            "select count(*), count(*) filter (where person_id <> md5(%s || email_key))"
+            " from intermediate.int_people__visitors where email_key like '%%@%%'",
+            (privacy.pii_salt(),)).fetchone()
     assert emails > 0
+    assert other_keys == 0, "person_id is not the hash of the configured salt and the email"
+
+
+def test_the_salt_is_a_local_secret_or_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path):
+    monkeypatch.setenv("REVWH_HOME", str(tmp_path))
+    monkeypatch.delenv("REVWH_PII_SALT", raising=False)
+    generated = privacy.pii_salt()
+    assert len(generated) >= 32 and privacy.pii_salt() == generated  # made once, then kept
+    secret = tmp_path / "secrets" / "pii_salt"
+    assert secret.read_text().strip() == generated
+    assert secret.stat().st_mode & 0o077 == 0 and secret.parent.stat().st_mode & 0o077 == 0
+    monkeypatch.setenv("REVWH_PII_SALT", "from-the-environment")
+    assert privacy.pii_salt() == "from-the-environment"

@@ -1,6 +1,7 @@
 """No personal data in the BI-facing marts: a guard the audit runs before anything is published.
 
-People are known to the marts only by a salted hash of their identity key (``person_id``); their
+People are known to the marts only by a salted hash of their identity key (``person_id``, the
+salt from :func:`pii_salt`); their
 emails, names and phone numbers stay in the raw, staging and intermediate layers, which the BI
 role cannot read (revwh.access). The guard fails the run, naming the mart and column, if one of
 the marts about to be published
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 import psycopg
 from psycopg import sql
 
-from revwh.config import AUDIT_SCHEMA
+from revwh import local_secrets
+from revwh.config import AUDIT_SCHEMA, settings
 from revwh.errors import WarehouseError
 
 # Column names that announce personal data (matched on whole words of the snake_case name).
@@ -50,6 +52,13 @@ ALLOWED: dict[tuple[str, str], str] = {
 }
 
 EXAMPLES = 3
+
+
+def pii_salt() -> str:
+    """The salt of the person keys (dbt var pii_salt): REVWH_PII_SALT, or one generated once into
+    $REVWH_HOME/secrets/pii_salt. Never in the repository: with a known salt, a hashed email is
+    one guess away from the email."""
+    return settings().pii_salt or local_secrets.read_or_create("pii_salt")
 
 
 @dataclass(frozen=True)
