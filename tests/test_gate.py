@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +24,7 @@ from revwh import contract, contract_suites, publish, quality, reconciliation_su
 from revwh.errors import AuditFailed
 from revwh.suites import all_suites, batch_query, literal, load_hand_written
 
+RUN = f"gate_{uuid.uuid4().hex[:8]}"  # run ids of this session: ops.* keeps earlier ones
 DAY = date(2026, 10, 15)  # the last of the metrics warehouse's 45 days (tests/conftest.py)
 START = datetime(DAY.year, DAY.month, DAY.day, tzinfo=UTC)
 END = START + timedelta(days=1)
@@ -133,8 +135,9 @@ def gated(metrics_warehouse):
     config = metrics_warehouse.company.config
     assert config.start + timedelta(days=config.days - 1) == DAY
     url = metrics_warehouse.url
-    report = quality.run_audit(START, END, "gate_clean", url)
-    published = publish.publish("gate_clean", START, END, url)
+    # a two-day interval, as a backfill would have: the per-day suites run for each day
+    report = quality.run_audit(START - timedelta(days=1), END, f"{RUN}_clean", url)
+    published = publish.publish(f"{RUN}_clean", START - timedelta(days=1), END, url)
     return SimpleNamespace(url=url, report=report, published=published,
                            checksums=published_checksums(url))
 
@@ -151,6 +154,8 @@ def test_a_clean_build_passes_and_its_evidence_is_kept(gated):
                      ("freshness__ad_performance_daily", "interval_present"),
                      ("volume__ad_performance_daily", "volume_in_band")]:
         assert expected in ran
+    spend_days = {c.day for c in report.checks if c.column == "spend_matches_raw"}
+    assert spend_days == {DAY - timedelta(days=1), DAY}
     assert set(gated.published) >= {"dim_people", "ad_performance_daily"}
     assert report.evidence.name == "index.html" and report.evidence.exists()
     validations = report.evidence.parent / "validations"
@@ -161,7 +166,7 @@ def test_a_clean_build_passes_and_its_evidence_is_kept(gated):
     with psycopg.connect(gated.url) as conn:
         recorded = conn.execute(
             "select count(*), bool_and(success), count(distinct evidence) from ops.audit_results"
-            " where run_id = 'gate_clean'").fetchone()
+            " where run_id = %s", (f"{RUN}_clean",)).fetchone()
     assert recorded == (len(report.checks), True, 1)
 
 
@@ -177,6 +182,18 @@ def test_spend_reconciliation_recomputes_from_raw(gated):
     assert {row[0] for row in rows} == {"google_ads", "meta_ads", "linkedin_ads"}
     for _platform, _day, marts_spend, raw_spend, difference, note in rows:
         assert marts_spend == raw_spend and difference == "0.00" and note is None
+
+
+def test_volume_band_is_learned_from_the_previous_days(gated):
+    band, note = reconciliation_suites.volume_band(
+        gated.url, "audit", "ad_performance_daily", "spend_date", DAY)
+    with psycopg.connect(gated.url) as conn:
+        rows = conn.execute("select count(*) from audit.ad_performance_daily"
+                            " where spend_date = %s", (DAY,)).fetchone()[0]
+    assert note is None and 0 < band["volume_min"] <= rows <= band["volume_max"] < 3 * rows
+    band, note = reconciliation_suites.volume_band(
+        gated.url, "audit", "ad_performance_daily", "spend_date", date(2026, 9, 5))
+    assert band is None and note.startswith("volume not checked: 4 days with rows")
 
 
 def _corrupt(url: str, table: str, statement: str):
@@ -235,7 +252,7 @@ CORRUPTIONS = {
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
 def test_a_corrupted_build_fails_the_gate_and_keeps_the_published_marts(gated, case: str):
     table, statement, named = CORRUPTIONS[case]
-    run_id = "gate_" + case.replace(" ", "_")
+    run_id = f"{RUN}_" + case.replace(" ", "_")
     restore = _corrupt(gated.url, table, statement)
     try:
         with pytest.raises(AuditFailed) as failed:
@@ -261,7 +278,7 @@ def test_the_audit_task_keeps_dbt_docs_with_the_evidence(gated, monkeypatch):
     from revwh import pipeline
 
     monkeypatch.setenv("WAREHOUSE_URL", gated.url)
-    audited = pipeline.audit_marts(START, END, "gate_docs")
+    audited = pipeline.audit_marts(START, END, f"{RUN}_docs")
     folder = Path(audited["dbt_docs"].removeprefix("file://")).parent
     assert (folder / "static_index.html").exists() and (folder / "catalog.json").exists()
     assert Path(audited["gx_docs"].removeprefix("file://")).parent.parent == folder.parent

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -128,6 +129,7 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
               url: str | None = None, schema: str = AUDIT_SCHEMA) -> AuditReport:
     """Validate every suite on the audit marts for the interval; raise AuditFailed on any
     failure. Results go to ops.audit_results and the run's evidence folder either way."""
+    began = time.monotonic()
     apply_telemetry_off()
     import great_expectations as gx
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -136,7 +138,6 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
     from great_expectations.datasource.fluent.interfaces import TestConnectionError
     from great_expectations.exceptions.exceptions import NoAvailableBatchesError
 
-    began = time.monotonic()
     url = url or warehouse_url()
     days = days_in(interval_start, interval_end)
     specs = all_suites(days, schema, url)
@@ -154,8 +155,14 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
     for spec in specs:
         if spec.table not in assets:
             try:
-                assets[spec.table] = source.add_table_asset(
-                    name=spec.table, table_name=spec.table, schema_name=schema)
+                with warnings.catch_warnings():
+                    # GX prefers the schema in the connection's search path; the marts are
+                    # named with their schema instead, so the raw and ops tables the
+                    # reconciliation reads stay where they are
+                    warnings.filterwarnings("ignore", "`schema_name` is deprecated",
+                                            DeprecationWarning)
+                    assets[spec.table] = source.add_table_asset(
+                        name=spec.table, table_name=spec.table, schema_name=schema)
             except TestConnectionError as err:
                 assets[spec.table] = None
                 missing = str(err).split("\n")[0][:300]
@@ -202,10 +209,10 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
                 continue
             results.append((f"{spec.name}__{day.isoformat()}", result))
             checks += _checks(spec, day, result)
-    seconds = time.monotonic() - began
     index = evidence.write_gx(context, run_id, [spec.to_json() for spec in specs], results)
-    report = AuditReport(checks, index, seconds)
+    report = AuditReport(checks, index)
     _record(report, interval_start, interval_end, run_id, url)
+    seconds = report.seconds = time.monotonic() - began  # all of it: GX, checks, evidence
     link = evidence.link(index)
     if report.failed:
         raise AuditFailed(
@@ -213,6 +220,9 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
             f"{len(report.failed)} of {len(checks)} checks; nothing was published:\n  "
             + "\n  ".join(check.describe() for check in report.failed)
             + f"\nEvidence (GX Data Docs and validation results): {link}")
+    for check in checks:
+        if check.success and check.note:
+            log.info("note: %s", check.describe())
     log.info("audit passed: %d checks in %.1f s; evidence: %s", len(checks), seconds, link)
     return report
 
