@@ -12,6 +12,12 @@
   $REVWH_HOME/secrets/bi_password (mode 0600, outside the repository) (revwh.access)
 - REVWH_ALERT_WEBHOOK_URL: where a failed run's alert is POSTed as JSON (default: log only)
 - REVWH_ALERT_TIMEOUT_SECONDS: how long the alert POST may take (default: 10)
+- SUPERSET_PORT: port of the local Superset (default: 8088), on SUPERSET_BIND (127.0.0.1)
+- SUPERSET_ADMIN_USER, SUPERSET_ADMIN_PASSWORD: Superset's admin login (default: admin, with a
+  password generated once into $REVWH_HOME/secrets/superset_admin_password)
+- SUPERSET_SECRET_KEY: Superset's secret key (default: generated once into
+  $REVWH_HOME/secrets/superset_secret_key)
+- REVWH_SUPERSET_VENV: Superset's own virtual environment (default: bi/superset/.venv)
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DAGS_DIR = PROJECT_ROOT / "dags"
 PLUGINS_DIR = PROJECT_ROOT / "plugins"
+SUPERSET_DIR = PROJECT_ROOT / "bi" / "superset"
 
 # Schemas of the warehouse, in the order data flows through them.
 OPS_SCHEMA = "ops"
@@ -94,6 +101,35 @@ def settings() -> Settings:
         bi_password=os.environ.get("REVWH_BI_PASSWORD") or None,
         alert_webhook_url=os.environ.get("REVWH_ALERT_WEBHOOK_URL") or None,
         alert_timeout_seconds=float(os.environ.get("REVWH_ALERT_TIMEOUT_SECONDS") or 10),
+    )
+
+
+@dataclass(frozen=True)
+class SupersetSettings:
+    """The local Superset (revwh.bi): its environment, state and login."""
+
+    venv: Path
+    home: Path
+    bind: str
+    port: int
+    admin_user: str
+    admin_password: str | None
+    secret_key: str | None
+
+    @property
+    def url(self) -> str:
+        return f"http://{'localhost' if self.bind == '127.0.0.1' else self.bind}:{self.port}"
+
+
+def superset_settings() -> SupersetSettings:
+    return SupersetSettings(
+        venv=Path(os.environ.get("REVWH_SUPERSET_VENV") or SUPERSET_DIR / ".venv"),
+        home=settings().home / "superset",
+        bind=os.environ.get("SUPERSET_BIND") or "127.0.0.1",
+        port=int(os.environ.get("SUPERSET_PORT") or 8088),
+        admin_user=os.environ.get("SUPERSET_ADMIN_USER") or "admin",
+        admin_password=os.environ.get("SUPERSET_ADMIN_PASSWORD") or None,
+        secret_key=os.environ.get("SUPERSET_SECRET_KEY") or None,
     )
 
 
