@@ -42,6 +42,9 @@ FEATURE_FLAGS = {
     "PLAYWRIGHT_REPORTS_AND_THUMBNAILS": False,
     "GLOBAL_ASYNC_QUERIES": False,
     "EMBEDDED_SUPERSET": False,
+    # render every chart of a dashboard at once (screenshots, the browser test), not only
+    # those scrolled into view
+    "DASHBOARD_VIRTUALIZATION": False,
 }
 
 # No third-party content: fonts, map tiles, documentation images and the front end's usage
@@ -68,6 +71,10 @@ TALISMAN_CONFIG = {
 }
 TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 CONTENT_SECURITY_POLICY_WARNING = False
+
+# The headline tiles (Handlebars) carry their figures in class and data-* attributes.
+HTML_SANITIZATION = True
+HTML_SANITIZATION_SCHEMA_EXTENSIONS = {"attributes": {"div": ["className", "data*"]}}
 
 # Local logins; the login rate limit keeps its in-memory default.
 RATELIMIT_STORAGE_URI = "memory://"

@@ -4,7 +4,7 @@
     generate                      write demo extracts into the landing folder
     migrate                       create or upgrade Airflow's metadata database
     bi-role [--show-url]          create/update the read-only BI role; how BI tools connect
-    bi [start|stop|import]        Superset with the dashboards on the marts (localhost:8088)
+    bi [start|stop|import|install] Superset with the dashboards on the marts (localhost:8088)
     run --start D [--days N]      run the nightly DAG through Airflow for each day
     demo                          all of the above for the demo weeks, then headline numbers
     headline                      headline numbers from the published marts
@@ -105,6 +105,9 @@ def cmd_bi(args: argparse.Namespace) -> int:
 
     if args.action == "stop":
         print("Superset stopped" if bi.stop() else "Superset was not running")
+        return 0
+    if args.action == "install":
+        print(f"Superset's environment: {bi.ensure_venv().parent.parent}")
         return 0
     url = warehouse_url()
     if args.action == "import":
@@ -233,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="print the connection URL, password included (for local use)")
     bi.set_defaults(func=cmd_bi_role)
     superset = sub.add_parser("bi", help="Superset with the dashboards (Ctrl-C stops it)")
-    superset.add_argument("action", nargs="?", choices=["start", "stop", "import"],
+    superset.add_argument("action", nargs="?", choices=["start", "stop", "import", "install"],
                           default="start")
     superset.add_argument("--assets", type=Path, default=SUPERSET_DIR / "assets",
                           help="the asset bundle to import (default: bi/superset/assets)")
