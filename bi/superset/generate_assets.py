@@ -541,11 +541,11 @@ def _descriptions() -> dict[str, tuple[str, dict[str, str]]]:
     return found
 
 
-def _column_types(url: str) -> dict[str, list[tuple[str, str]]]:
+def _column_types(url: str, schema: str) -> dict[str, list[tuple[str, str]]]:
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "select table_name, column_name, upper(data_type) from information_schema.columns"
-            " where table_schema = %s order by table_name, ordinal_position", (SCHEMA,)
+            " where table_schema = %s order by table_name, ordinal_position", (schema,)
         ).fetchall()
     types: dict[str, list[tuple[str, str]]] = {}
     for table_name, column, data_type in rows:
@@ -565,7 +565,7 @@ STAGE_LABEL = ("stage_order::text || '. ' || CASE stage WHEN 'mql' THEN 'MQL' WH
 def dataset_document(ds: Dataset, types: list[tuple[str, str]],
                      descriptions: tuple[str, dict[str, str]]) -> dict[str, Any]:
     if not types:
-        raise SystemExit(f"marts.{ds.table} does not exist in the warehouse: publish the marts")
+        raise SystemExit(f"{ds.table} is not in the warehouse: publish the marts")
     table_description, column_descriptions = descriptions
     columns = [{
         "column_name": name, "verbose_name": None, "is_dttm": data_type.startswith(("DATE",
@@ -694,8 +694,8 @@ def dashboard_document(board: Dashboard) -> dict[str, Any]:
     }
 
 
-def write(url: str) -> list[Path]:
-    types = _column_types(url)
+def write(url: str, types_schema: str = SCHEMA) -> list[Path]:
+    types = _column_types(url, types_schema)
     descriptions = _descriptions()
     if ASSETS.exists():
         shutil.rmtree(ASSETS)
@@ -733,6 +733,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="warehouse URL (default: the configured warehouse)")
+    parser.add_argument("--types-schema", default=SCHEMA,
+                        help="schema to read the column types from (default: marts; audit has"
+                             " the same tables before a publish)")
     args = parser.parse_args()
     url = args.url
     if not url:
@@ -742,7 +745,7 @@ def main() -> int:
         from revwh.warehouse import warehouse_url
 
         url = warehouse_url()
-    written = write(url)
+    written = write(url, args.types_schema)
     print(f"wrote {len(written)} files under {ASSETS}")
     return 0
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -101,15 +102,31 @@ def _run(args: list[str]) -> None:
 
 
 def migrate() -> None:
-    """Create or upgrade Superset's metadata database; roles and permissions once per version."""
+    """Create or upgrade Superset's metadata database; roles and permissions once per version.
+
+    A fresh SQLite metadata database starts as a copy of the one this environment migrated and
+    initialised first (kept in the venv, without users, connections or secrets): Superset's
+    migrations and ``superset init`` take minutes, a copy does not."""
     from importlib.metadata import version
 
-    _run([_superset_bin(), "db", "upgrade"])
+    superset_version = version("apache-superset")
     home = Path(_env("SUPERSET_HOME"))
-    marker = home / f".initialised-{version('apache-superset')}"
+    home.mkdir(parents=True, exist_ok=True)
+    marker = home / f".initialised-{superset_version}"
+    sqlite = not os.environ.get("SUPERSET_METADATA_URL")
+    database = home / "superset.db"
+    template = Path(sys.prefix) / f"revwh-superset-metadata-{superset_version}.db"
+    if sqlite and not database.exists() and template.exists():
+        shutil.copyfile(template, database)
+        marker.write_text("copied from the initialised template\n")
+    _run([_superset_bin(), "db", "upgrade"])
     if not marker.exists():
         _run([_superset_bin(), "init"])
         marker.write_text("superset init done\n")
+        if sqlite and not template.exists():
+            partial = template.with_suffix(".partial")
+            shutil.copyfile(database, partial)
+            partial.replace(template)
 
 
 def _app() -> Any:
