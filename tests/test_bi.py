@@ -153,7 +153,7 @@ def browser() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def page(browser: Any, superset: SimpleNamespace) -> Iterator[Any]:
     """A logged-in page; every request it makes is recorded (nothing may leave localhost)."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1200})
+    context = browser.new_context(viewport={"width": 1600, "height": 1200}, timezone_id="UTC")
     page = context.new_page()
     page.set_default_timeout(120_000)
     outside: list[str] = []

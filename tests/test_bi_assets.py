@@ -37,7 +37,8 @@ def _referenced(params: dict[str, Any]) -> tuple[set[str], set[str]]:
     metrics: set[str] = set()
     for key in ("groupby", "all_columns", "groupbyRows", "groupbyColumns"):
         value = params.get(key) or []
-        columns.update([value] if isinstance(value, str) else value)
+        columns.update([value] if isinstance(value, str) else
+                       [v for v in value if isinstance(v, str)])
     for key in ("x_axis",):
         if params.get(key):
             columns.add(params[key])

@@ -199,19 +199,20 @@ KPI_TEMPLATE = "\n".join([
     '<div class="revwh-kpi" data-metric="%(metric)s"',
     '     data-week="{{dateFormat week_start format=\'YYYY-MM-DD\'}}"',
     '     data-value="{{%(metric)s}}" data-wow="{{%(metric)s_wow_change}}"',
-    '     data-target="{{%(metric)s_target}}">',
-    '  <div class="revwh-kpi-value">',
-    "    %(prefix)s{{formatNumber %(metric)s maximumFractionDigits=%(digits)d}}%(suffix)s",
+    '     data-target="{{%(metric)s_target}}" style="padding: 2px 8px;">',
+    '  <div class="revwh-kpi-value" style="font-size: 30px; font-weight: 600;">',
+    "    {{#if (eq shown_value null)}}n/a{{else}}"
+    "%(prefix)s{{formatNumber shown_value}}%(suffix)s{{/if}}",
     "  </div>",
-    '  <div class="revwh-kpi-wow">',
-    "    {{#if %(metric)s_wow_change}}",
-    "      {{#if (gt %(metric)s_wow_change 0)}}&#9650; +{{else}}&#9660; {{/if}}",
-    "      {{formatNumber %(metric)s_wow_change maximumFractionDigits=%(digits)d}}",
-    "    {{else}}&#8212; no change{{/if}} vs last week",
+    '  <div class="revwh-kpi-wow" style="font-size: 13px; margin-top: 4px;">',
+    "    {{#if (eq shown_wow null)}}no previous week",
+    "    {{else if (gt shown_wow 0)}}&#9650; +{{formatNumber shown_wow}}%(suffix)s vs last week",
+    "    {{else if (lt shown_wow 0)}}&#9660; {{formatNumber shown_wow}}%(suffix)s vs last week",
+    "    {{else}}no change vs last week{{/if}}",
     "  </div>",
-    '  <div class="revwh-kpi-target">',
-    "    target %(prefix)s{{formatNumber %(metric)s_target maximumFractionDigits=%(digits)d}}"
-    "%(suffix)s",
+    '  <div class="revwh-kpi-target" style="font-size: 12px; opacity: 0.7; margin-top: 2px;">',
+    "    target {{#if (eq shown_target null)}}none{{else}}"
+    "%(prefix)s{{formatNumber shown_target}}%(suffix)s{{/if}}",
     "    &middot; week of {{dateFormat week_start format='D MMM YYYY'}}",
     "  </div>",
     "</div>",
@@ -220,12 +221,12 @@ KPI_TEMPLATE = "\n".join([
     "{{/each}}",
 ]) + "\n"
 
-KPI_STYLE = """\
-.revwh-kpi { font-family: inherit; padding: 4px 8px; }
-.revwh-kpi-value { font-size: 30px; font-weight: 600; line-height: 1.2; }
-.revwh-kpi-wow { font-size: 13px; margin-top: 4px; }
-.revwh-kpi-target { font-size: 12px; opacity: 0.7; margin-top: 2px; }
-"""
+
+def _shown(column: str, label: str, digits: int) -> dict[str, Any]:
+    """An adhoc column: the figure rounded for display (formatNumber adds the separators)."""
+    return {"expressionType": "SQL", "label": label,
+            "sqlExpression": f"round({column}::numeric, {digits})"}
+
 
 # The headline tiles: (metric, label, prefix, suffix, fraction digits, higher is better)
 HEADLINES = [
@@ -250,13 +251,16 @@ def kpi_tile(metric: str, label: str, prefix: str, suffix: str, digits: int) -> 
                      f" target ({metric}_target, seed scorecard_targets)."),
         params={
             "query_mode": "raw",
-            "all_columns": ["week_start", metric, f"{metric}_wow_change", f"{metric}_target"],
+            "all_columns": ["week_start", metric, f"{metric}_wow_change", f"{metric}_target",
+                            _shown(metric, "shown_value", digits),
+                            _shown(f"{metric}_wow_change", "shown_wow", digits),
+                            _shown(f"{metric}_target", "shown_target", digits)],
             "order_by_cols": [json.dumps(["week_start", False])],
             "row_limit": 1,
             "adhoc_filters": _time_filter("weekly_scorecard"),
             "handlebarsTemplate": KPI_TEMPLATE % {"metric": metric, "prefix": prefix,
                                                   "suffix": suffix, "digits": digits},
-            "styleTemplate": KPI_STYLE,
+            "styleTemplate": "",
         })
 
 

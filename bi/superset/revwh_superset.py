@@ -169,6 +169,34 @@ def import_bundle(assets: Path, user: Any) -> None:
         except CommandInvalidError as error:
             raise SetupError(f"the bundle in {assets} is invalid: {error.normalized_messages()}"
                              ) from error
+    dashboards = [yaml.safe_load(text)["uuid"] for name, text in contents.items()
+                  if name.startswith("dashboards/")]
+    scope_filters_to_imported_charts(dashboards)
+
+
+def scope_filters_to_imported_charts(dashboard_uuids: list[str]) -> None:
+    """Point the native filters' chartsInScope at the charts' ids in this Superset.
+
+    The importer maps each filter's excluded charts from the bundle's ids to the new ones but
+    leaves chartsInScope (the charts a filter acts on) with the bundle's ids."""
+    import json
+
+    from superset import db
+    from superset.models.dashboard import Dashboard
+
+    for dashboard_uuid in dashboard_uuids:
+        dashboard = db.session.query(Dashboard).filter_by(uuid=dashboard_uuid).one()
+        chart_ids = sorted(chart.id for chart in dashboard.slices)
+        metadata = json.loads(dashboard.json_metadata or "{}")
+        for native_filter in metadata.get("native_filter_configuration", []):
+            excluded = set(native_filter.get("scope", {}).get("excluded", []))
+            native_filter["chartsInScope"] = [i for i in chart_ids if i not in excluded]
+        global_scope = metadata.get("global_chart_configuration")
+        if global_scope is not None:
+            excluded = set(global_scope.get("scope", {}).get("excluded", []))
+            global_scope["chartsInScope"] = [i for i in chart_ids if i not in excluded]
+        dashboard.json_metadata = json.dumps(metadata)
+    db.session.commit()
 
 
 def cmd_setup(args: argparse.Namespace) -> None:

@@ -176,7 +176,7 @@ def login_banner(config: SupersetSettings | None = None) -> str:
     config = config or superset_settings()
     password_source = ("SUPERSET_ADMIN_PASSWORD" if config.admin_password
                        else f"{settings().secrets_dir / 'superset_admin_password'}")
-    return (f"Superset: {config.url}/dashboard/weekly-scorecard/\n"
+    return (f"Superset: {config.url}/superset/dashboard/weekly-scorecard/\n"
             f"  login: {config.admin_user} / {admin_password(config)}  (from {password_source})\n"
             f"  dashboards: weekly-scorecard, attribution, sales-follow-up, self-reported-source\n"
             f"  stop: Ctrl-C here, or `make bi-stop` from another shell")
