@@ -40,6 +40,7 @@ ARTIFACTS = Path(os.environ.get("REVWH_TEST_ARTIFACTS") or ROOT / ".local" / "te
 DASHBOARDS = ["weekly-scorecard", "attribution", "sales-follow-up", "self-reported-source"]
 HEADLINES = ["spend", "leads", "mqls", "sqls", "pipeline", "won_revenue", "cac", "roas",
              "speed_to_lead_hours"]
+PIXEL = "https://apachesuperset.gateway.scarf.sh/pixel/"
 STARTUP_SECONDS = 900  # first start: install from the uv cache, migrate, init, import
 
 pytestmark = pytest.mark.timeout(1800)
@@ -151,24 +152,33 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def page(browser: Any, superset: SimpleNamespace) -> Iterator[Any]:
+def page(browser: Any, superset: SimpleNamespace, request: pytest.FixtureRequest
+         ) -> Iterator[Any]:
     """A logged-in page; every request it makes is recorded (nothing may leave localhost)."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1200}, timezone_id="UTC")
+    # tall enough for the longest dashboard: a full-page screenshot needs no resize (which
+    # would redraw every chart)
+    context = browser.new_context(viewport={"width": 1600, "height": 3200}, timezone_id="UTC")
     page = context.new_page()
     page.set_default_timeout(120_000)
     outside: list[str] = []
 
-    def record(request: Any) -> None:
-        if not request.url.startswith((superset.base, "data:", "blob:", "about:")):
-            outside.append(request.url)
+    def keep_local(route: Any) -> None:
+        """Anything not for Superset is recorded and never sent."""
+        if route.request.url.startswith((superset.base, "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
 
-    page.on("request", record)
+    page.route("**/*", keep_local)
     page.goto(f"{superset.base}/login/")
-    page.fill("input[name=username], #username", superset.user)
-    page.fill("input[name=password], #password", superset.password)
-    page.click("button[type=submit], input[type=submit]")
+    page.fill('[data-test="username-input"]', superset.user)
+    page.fill('[data-test="password-input"]', superset.password)
+    page.click('[data-test="login-button"]')
     page.wait_for_url(lambda url: "/login" not in url)
     page.outside_requests = outside  # type: ignore[attr-defined]
+    page.revwh_reporter = request.config.pluginmanager.get_plugin(  # type: ignore[attr-defined]
+        "terminalreporter")
     yield page
     context.close()
 
@@ -184,45 +194,56 @@ def _dashboard_charts(superset: SimpleNamespace, token: str, slug: str) -> list[
     return _get(f"{superset.base}/api/v1/dashboard/{slug}/charts", token)["result"]
 
 
+CHART_STATES = """() => Array.from(
+    document.querySelectorAll('[data-test="chart-grid-component"]')).map(slice => {
+        const container = slice.querySelector('[data-test="chart-container"]');
+        const text = container ? container.innerText.trim() : '';
+        return {
+            name: slice.getAttribute('data-test-chart-name'),
+            viz: slice.getAttribute('data-test-viz-type'),
+            loading: !!slice.querySelector('[data-test="loading-indicator"], .loading'),
+            error: !!slice.querySelector('[role="alert"], .ant-alert-error, .alert-danger,'
+                                         + ' [data-test="error-tooltip"]'),
+            empty: !!slice.querySelector('[data-test="empty-state"]')
+                || /No results were returned|No data|No week in the selected range/.test(text),
+            rendered: !!container && (!!container.querySelector('canvas, svg, table')
+                                      || text.length > 0),
+            text: text.slice(0, 200),
+        };
+    })"""
+
+
 def _chart_states(page: Any) -> list[dict[str, Any]]:
-    """Each chart holder on the dashboard: its name, whether it shows an error or no data,
-    and whether it is still loading."""
-    return page.evaluate("""() => Array.from(
-        document.querySelectorAll('.dashboard-component-chart-holder')).map(holder => ({
-            name: (holder.querySelector('.header-title, [data-test="editable-title"]')
-                   || {}).textContent || '',
-            loading: !!holder.querySelector('.loading, [data-test="loading-indicator"]'),
-            error: !!holder.querySelector(
-                '[data-test="chart-error"], .alert-danger, [role="alert"].ant-alert-error,'
-                + ' .ant-alert-error, [data-test="error-alert"]'),
-            empty: /No results were returned|No data|No week in the selected range/
-                .test(holder.innerText),
-            rendered: !!holder.querySelector(
-                'canvas, svg, table, .revwh-kpi, .big_number_total, .superset-legacy-chart'
-                + ', [data-test="chart-container"] .chart-container, .echarts-for-react'),
-            text: holder.innerText.slice(0, 300),
-        }))""")
+    """Each chart on the dashboard: its name and type, whether it shows an error or no data,
+    is still loading, or has drawn something."""
+    return page.evaluate(CHART_STATES)
 
 
 def _open_dashboard(page: Any, superset: SimpleNamespace, slug: str, expected: int
                     ) -> list[dict[str, Any]]:
     page.goto(f"{superset.base}/superset/dashboard/{slug}/")
-    page.wait_for_selector(".dashboard-component-chart-holder")
-    deadline = time.monotonic() + 240
+    page.wait_for_selector('[data-test="chart-grid-component"]')
+    deadline = time.monotonic() + 300
     while True:
         states = _chart_states(page)
         settled = [s for s in states if not s["loading"] and (s["rendered"] or s["error"]
                                                               or s["empty"])]
-        if len(states) >= expected and len(settled) == len(states):
-            break
-        if time.monotonic() > deadline:
+        if (len(states) >= expected and len(settled) == len(states)) or (
+                time.monotonic() > deadline):
             break
         time.sleep(1)
-    page.wait_for_timeout(1500)  # let the charts' animations finish before the screenshot
+    page.wait_for_timeout(2000)  # let the charts' animations finish before the screenshot
     shot = ARTIFACTS / f"{slug}.png"
     page.screenshot(path=str(shot), full_page=True)
-    print(f"screenshot: {shot}")
+    _report(page, f"screenshot of {slug}: {shot}")
     return _chart_states(page)
+
+
+def _report(page: Any, line: str) -> None:
+    print(line)
+    reporter = page.revwh_reporter
+    if reporter is not None:
+        reporter.write_line(line)
 
 
 @pytest.mark.parametrize("slug", DASHBOARDS)
@@ -237,7 +258,10 @@ def test_dashboard_renders_every_chart_with_data(page: Any, superset: SimpleName
                 or not s["rendered"]]
     assert not problems, f"{slug}: charts with an error, no data or not rendered: " + json.dumps(
         problems, indent=1)
-    assert page.outside_requests == [], f"requests beyond Superset: {page.outside_requests}"
+    # Superset's front end always renders a usage pixel (an image on its analytics host); the
+    # Content-Security-Policy (superset_config.py) keeps the browser from loading it
+    unexpected = [url for url in page.outside_requests if not url.startswith(PIXEL)]
+    assert not unexpected, f"requests beyond Superset: {unexpected}"
 
 
 def test_scorecard_headlines_equal_the_marts_read_as_the_bi_role(
@@ -305,3 +329,14 @@ def test_reimport_after_a_chart_rename_shows_the_new_name(
     reimport(ASSETS)
     names, description = names_and_description()
     assert old_name in names and new_name not in names, names
+
+
+def test_content_security_policy_keeps_the_browser_on_superset(superset: SimpleNamespace
+                                                               ) -> None:
+    """The usage pixel and every third-party host are outside the policy: nothing phones home."""
+    with urllib.request.urlopen(f"{superset.base}/login/", timeout=30) as response:
+        policy = response.headers["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+    for directive in ("default-src", "img-src", "connect-src", "font-src", "style-src"):
+        sources = set(directives[directive].split())
+        assert sources <= {"'self'", "data:", "blob:", "'unsafe-inline'"}, (directive, sources)

@@ -62,7 +62,7 @@ class Dataset:
 
     @property
     def has_channel(self) -> bool:
-        return True  # every dataset here has `channel`, physical or calculated
+        return True
 
 
 def _sum(column: str, label: str, fmt: str = COUNT) -> tuple[str, str, str]:
@@ -383,17 +383,17 @@ SCORECARD_CHARTS = [
 MODELS = "first_touch, last_touch, linear, position_based, w_shaped, time_decay, markov"
 
 ATTRIBUTION_CHARTS = [
+    category_bar("attribution.pipeline", "Pipeline by channel under each attribution model",
+                 "attribution_opportunities", "channel", ["attributed_pipeline"],
+                 groupby=["attribution_model"], width=12, height=60, fmt=MONEY,
+                 description="Pipeline of the opportunities created in the date range, credited "
+                             "to channels by each model (attribution_opportunities)."),
     category_bar("attribution.revenue", "Won revenue by channel under each attribution model",
                  "attribution_opportunities", "channel", ["attributed_revenue"],
                  groupby=["attribution_model"], width=12, height=60, fmt=MONEY,
                  description="Closed revenue of the opportunities created in the date range, "
                              f"credited to channels by each model ({MODELS}) side by side "
                              "(attribution_opportunities)."),
-    category_bar("attribution.pipeline", "Pipeline by channel under each attribution model",
-                 "attribution_opportunities", "channel", ["attributed_pipeline"],
-                 groupby=["attribution_model"], width=12, height=60, fmt=MONEY,
-                 description="Pipeline of the opportunities created in the date range, credited "
-                             "to channels by each model (attribution_opportunities)."),
     Chart("attribution.matrix", "Attributed revenue: channel x model",
           "attribution_opportunities", "pivot_table_v2", {
               "groupbyRows": ["channel"], "groupbyColumns": ["attribution_model"],
@@ -447,15 +447,15 @@ FOLLOW_UP_CHARTS = [
 
 SELF_REPORTED_CHARTS = [
     big_number_total("self_reported.agreement", "Self-reported answers agreeing with tracking",
-                     "self_reported_vs_tracked", "agreement_rate", RATE, width=4,
+                     "self_reported_vs_tracked", "agreement_rate", RATE, width=6,
                      description="Share of the people who answered \"how did you hear about "
                                  "us\" whose answer agrees with their tracked first-touch "
                                  "channel (the contract's self_reported_sources)."),
     big_number_total("self_reported.answered", "People who answered",
-                     "self_reported_vs_tracked", "people", COUNT, width=4),
+                     "self_reported_vs_tracked", "people", COUNT, width=6),
     category_bar("self_reported.agreement_by_channel", "Agreement rate by tracked channel",
                  "self_reported_vs_tracked", "channel", ["agreement_rate"], fmt=RATE,
-                 width=4, height=24 * 2),
+                 width=12, height=50),
     Chart("self_reported.confusion", "Self-reported answer vs tracked first-touch channel",
           "self_reported_vs_tracked", "heatmap_v2", {
               "x_axis": "self_reported_source", "groupby": "channel", "metric": "people",
