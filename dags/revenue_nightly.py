@@ -2,6 +2,7 @@
 
 Each run owns one data interval, midnight to midnight UTC (CronDataIntervalTimetable), and
 processes exactly the extracts of that interval. The work lives in plugins/revwh/pipeline.py.
+A failed task or run is reported to the log and to REVWH_ALERT_WEBHOOK_URL (revwh.alerting).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import pendulum
 from airflow.sdk import dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
+from revwh.alerting import on_dag_failure, on_task_failure
 from revwh.sources import enabled_sources
 
 # One extract and one load task per platform; the CRM's platform follows CRM=hubspot|salesforce.
@@ -22,7 +24,8 @@ PLATFORMS = sorted({source.platform for source in enabled_sources().values()})
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": 0},
+    default_args={"retries": 0, "on_failure_callback": on_task_failure},
+    on_failure_callback=on_dag_failure,
     tags=["revenue-warehouse"],
     doc_md=__doc__,
 )

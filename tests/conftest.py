@@ -84,7 +84,11 @@ def warehouse(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
         else:
             os.environ[key] = value
     with psycopg.connect(pg_server, autocommit=True) as conn:
-        for name in names.values():
+        # this session's databases, those of fixtures whose set-up failed half-way included
+        leftovers = [r[0] for r in conn.execute(
+            "select datname from pg_database where datname like %s",
+            (f"revwh\\_test\\_%\\_{suffix}",))]
+        for name in sorted(set(names.values()) | set(leftovers)):
             conn.execute(sql.SQL("drop database if exists {} with (force)").format(
                 sql.Identifier(name)))
         try:

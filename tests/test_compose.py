@@ -20,4 +20,6 @@ def test_compose_file_has_the_stack():
     assert "8080:8080" in services["airflow"]["ports"]
     # the password comes from the environment (.env), never from the file
     assert "${POSTGRES_PASSWORD" in services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    for secret in ("REVWH_BI_PASSWORD", "REVWH_PII_SALT"):
+        assert services["airflow"]["environment"][secret].startswith(f"${{{secret}:?")
     assert (ROOT / "Dockerfile").exists()

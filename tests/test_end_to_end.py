@@ -155,3 +155,22 @@ def test_a_missing_extract_fails_the_run_and_publishes_nothing(first_day, landin
     assert (f"ga4__events: no extract for 2026-09-03: expected events_20260903.jsonl "
             f"(or events_20260903.jsonl.gz) in {bad}/ga4/events/dt=2026-09-03") in output
     assert marts_checksum(warehouse) == first_day
+
+
+def test_the_bi_role_reads_the_published_marts_and_nothing_else(first_day, warehouse: str):
+    """Set up by the run itself: every published mart readable as the BI role, the rest not."""
+    from psycopg import sql
+
+    from revwh.access import bi_url
+
+    with psycopg.connect(warehouse) as conn:
+        marts = [r[0] for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'")]
+    assert set(MARTS) <= set(marts)
+    with psycopg.connect(bi_url(warehouse), autocommit=True) as bi:
+        for mart in marts:
+            bi.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("marts", mart)))
+        for table in (("audit", "leads"), ("ops", "quarantine"), ("raw_ga4", "events"),
+                      ("staging", "stg_ga4__events")):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                bi.execute(sql.SQL("select 1 from {} limit 1").format(sql.Identifier(*table)))

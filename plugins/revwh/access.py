@@ -23,7 +23,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import re
 import secrets
 from pathlib import Path
@@ -32,6 +31,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from revwh import local_secrets
 from revwh.config import PUBLISHED_SCHEMA, settings
 from revwh.errors import WarehouseError
 
@@ -54,32 +54,12 @@ def bi_role_name() -> str:
 
 
 def password_file() -> Path:
-    return settings().secrets_dir / PASSWORD_FILE
+    return local_secrets.path_of(PASSWORD_FILE)
 
 
 def bi_password() -> str:
     """REVWH_BI_PASSWORD, or the generated one kept in $REVWH_HOME/secrets (made once)."""
-    configured = settings().bi_password
-    if configured:
-        return configured
-    path = password_file()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        candidate = secrets.token_urlsafe(24)
-        try:  # O_EXCL: two processes racing to create it keep the first one's password
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(candidate + "\n")
-            log.info("generated the BI role's password into %s", path)
-    password = path.read_text().strip()
-    if not password:
-        raise WarehouseError(f"{path} is empty: delete it (a new password is generated) or set "
-                             "REVWH_BI_PASSWORD")
-    return password
+    return settings().bi_password or local_secrets.read_or_create(PASSWORD_FILE)
 
 
 def scram_verifier(password: str, salt: bytes | None = None,
@@ -111,6 +91,24 @@ def _schemas(conn: psycopg.Connection) -> list[str]:
     return [name for (name,) in rows]
 
 
+def _up_to_date(conn: psycopg.Connection, role: str, password: str) -> bool:
+    """The role has exactly the attributes we set and this password (checked against its SCRAM
+    verifier where we may read it), so that it need not be altered."""
+    row = conn.execute(
+        "select rolcanlogin and not (rolsuper or rolcreatedb or rolcreaterole or rolreplication"
+        " or rolbypassrls) and rolinherit, has_table_privilege('pg_authid', 'select')"
+        " from pg_roles where rolname = %s", (role,)).fetchone()
+    if not row or not row[0] or not row[1]:
+        return False
+    stored = conn.execute("select rolpassword from pg_authid where rolname = %s",
+                          (role,)).fetchone()[0] or ""
+    match = re.fullmatch(r"SCRAM-SHA-256\$(\d+):([^$]+)\$[^:]+:.+", stored)
+    if not match or not password.isascii():
+        return False
+    salt = base64.b64decode(match.group(2))
+    return hmac.compare_digest(scram_verifier(password, salt, int(match.group(1))), stored)
+
+
 def _ensure_role(conn: psycopg.Connection, role: str, password: str) -> None:
     ident = sql.Identifier(role)
     options = sql.SQL("login nosuperuser nocreatedb nocreaterole noreplication nobypassrls"
@@ -130,7 +128,9 @@ def _ensure_role(conn: psycopg.Connection, role: str, password: str) -> None:
                 f"{conn.info.user!r} lacks CREATEROLE ({error}). Create it once as an "
                 f"administrator (CREATE ROLE {role} LOGIN PASSWORD ...), or grant CREATEROLE"
             ) from error
-    if exists:
+    if exists and _up_to_date(conn, role, password):
+        pass
+    elif exists:
         try:
             with conn.transaction():
                 conn.execute(sql.SQL("alter role {} {}").format(ident, options))
@@ -188,7 +188,9 @@ def grant_bi(conn: psycopg.Connection, role: str | None = None,
 
 
 def grant_marts(conn: psycopg.Connection, role: str | None = None) -> None:
-    """SELECT on every table of the published schema for the BI role."""
+    """SELECT on every table of the published schema for the BI role (in the caller's
+    transaction; serialized with grant_bi, as concurrent grants on one table would collide)."""
+    conn.execute("select pg_advisory_xact_lock(hashtext('revwh.access'))")
     conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(
         sql.Identifier(PUBLISHED_SCHEMA), sql.Identifier(role or bi_role_name())))
 

@@ -163,20 +163,27 @@ def _print_errors(log_path: Path) -> None:
 
 
 def cmd_headline(_: argparse.Namespace) -> int:
+    from psycopg import sql
+
     from revwh.warehouse import connect, warehouse_url
 
     url = warehouse_url()
     m = PUBLISHED_SCHEMA
+
+    def mart(name: str) -> sql.Identifier:
+        return sql.Identifier(m, name)
+
     with connect(url) as conn:
-        first, last, sessions = conn.execute(
-            f"select min(date_day), max(date_day), sum(sessions)"
-            f" from {m}.daily_channel_performance").fetchone()
-        spend = conn.execute(
-            f"select platform, sum(spend), sum(clicks) from {m}.ad_performance_daily"
-            " group by 1 order by 2 desc").fetchall()
-        funnel = conn.execute(
-            f"select count(*), count(mql_at), count(sal_at), count(sql_at), count(opportunity_at),"
-            f" count(customer_at), min(lead_definition_version) from {m}.dim_people").fetchone()
+        first, last, sessions = conn.execute(sql.SQL(
+            "select min(date_day), max(date_day), sum(sessions) from {}").format(
+            mart("daily_channel_performance"))).fetchone()
+        spend = conn.execute(sql.SQL(
+            "select platform, sum(spend), sum(clicks) from {} group by 1 order by 2 desc").format(
+            mart("ad_performance_daily"))).fetchall()
+        funnel = conn.execute(sql.SQL(
+            "select count(*), count(mql_at), count(sal_at), count(sql_at), count(opportunity_at),"
+            " count(customer_at), min(lead_definition_version) from {}").format(
+            mart("dim_people"))).fetchone()
         tables = [r[0] for r in conn.execute(
             "select table_name from information_schema.tables where table_schema = %s"
             " order by 1", (m,))]

@@ -10,6 +10,8 @@
 - REVWH_BI_ROLE: the read-only login role BI tools use (default: revwh_bi)
 - REVWH_BI_PASSWORD: its password; if unset, one is generated once and kept in
   $REVWH_HOME/secrets/bi_password (mode 0600, outside the repository) (revwh.access)
+- REVWH_PII_SALT: the salt of the hashed person keys in the marts; if unset, generated once into
+  $REVWH_HOME/secrets/pii_salt. Changing it changes every person_id.
 - REVWH_ALERT_WEBHOOK_URL: where a failed run's alert is POSTed as JSON (default: log only)
 - REVWH_ALERT_TIMEOUT_SECONDS: how long the alert POST may take (default: 10)
 - SUPERSET_PORT: port of the local Superset (default: 8088), on SUPERSET_BIND (127.0.0.1)
@@ -59,6 +61,7 @@ class Settings:
     embedded_pg_port: int
     bi_role: str = "revwh_bi"
     bi_password: str | None = None
+    pii_salt: str | None = None
     alert_webhook_url: str | None = None
     alert_timeout_seconds: float = 10.0
 
@@ -99,6 +102,7 @@ def settings() -> Settings:
         embedded_pg_port=int(os.environ.get("EMBEDDED_PG_PORT") or 54329),
         bi_role=os.environ.get("REVWH_BI_ROLE") or "revwh_bi",
         bi_password=os.environ.get("REVWH_BI_PASSWORD") or None,
+        pii_salt=os.environ.get("REVWH_PII_SALT") or None,
         alert_webhook_url=os.environ.get("REVWH_ALERT_WEBHOOK_URL") or None,
         alert_timeout_seconds=float(os.environ.get("REVWH_ALERT_TIMEOUT_SECONDS") or 10),
     )

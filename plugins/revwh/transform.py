@@ -6,7 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 
-from revwh import contract
+from revwh import contract, privacy
 from revwh.config import DBT_PROJECT_DIR, apply_telemetry_off, settings
 from revwh.errors import WarehouseError
 from revwh.sources import active_crm
@@ -35,7 +35,8 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtResult:
     conf = settings()
     full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(conf.dbt_target_dir), "--log-path", str(conf.dbt_log_dir),
-            "--vars", json.dumps({**contract.dbt_vars(), "crm": active_crm()})]
+            "--vars", json.dumps({**contract.dbt_vars(), "crm": active_crm(),
+                                  "pii_salt": privacy.pii_salt()})]
     outcome = dbtRunner().invoke(full)
     failures: list[str] = []
     nodes = 0
