@@ -26,7 +26,7 @@ def test_compose_bi_overlay_adds_superset_on_the_bi_role():
     assert superset["depends_on"]["bi-role"]["condition"] == "service_completed_successfully"
     environment = superset["environment"]
     # the BI role, not the warehouse owner; every secret from .env, none in the file
-    assert environment["REVWH_BI_URL"].startswith("postgresql://${REVWH_BI_ROLE:-revwh_bi}@")
+    assert environment["REVWH_BI_URL"].startswith("postgresql://revwh_bi@")
     for secret in ("REVWH_BI_PASSWORD", "SUPERSET_SECRET_KEY", "SUPERSET_ADMIN_PASSWORD"):
         assert environment[secret].startswith("${" + secret + ":?"), secret
     assert services["bi-role"]["command"][-1] == "bi-role"

@@ -30,9 +30,10 @@ SCHEMA = "marts"
 NAMESPACE = uuid.UUID("5b0c8f8e-3f7a-4d55-9a63-0d1f7c2b6a10")
 DATABASE_KEY = "revenue_warehouse"
 VERSION = "1.0.0"
-# Where the YAML's connection points; the import replaces host, port, database and user with the
-# configured warehouse and the BI role, and supplies the password from the environment.
-PLACEHOLDER_URI = "postgresql+psycopg2://revwh_bi:XXXXXXXXXX@127.0.0.1:54329/warehouse"
+# Where the YAML's connection points (no password): the import replaces host, port, database and
+# user with the configured warehouse and the BI role, and supplies the password from the
+# environment.
+PLACEHOLDER_URI = "postgresql+psycopg2://revwh_bi@127.0.0.1:54329/warehouse"
 MONEY = ",.0f"
 COUNT = ",d"
 RATE = ".1%"

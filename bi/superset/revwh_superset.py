@@ -35,7 +35,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 ASSETS = HERE / "assets"
-PASSWORD_MASK = "XXXXXXXXXX"  # Superset's placeholder for a password it keeps elsewhere
+MASKED = "X" * 10  # Superset's placeholder in a URI for the password it keeps apart
 
 
 class SetupError(RuntimeError):
@@ -68,7 +68,7 @@ def warehouse_uri() -> tuple[str, str]:
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
     port = f":{parts.port}" if parts.port else ""
     database = parts.path.lstrip("/") or "warehouse"
-    uri = f"postgresql+psycopg2://{parts.username}:{PASSWORD_MASK}@{host}{port}/{database}"
+    uri = f"postgresql+psycopg2://{parts.username}:{MASKED}@{host}{port}/{database}"
     return uri, password
 
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from revwh import access
+from revwh import access, local_secrets
 from revwh.config import (
     PROJECT_ROOT,
     PUBLISHED_SCHEMA,
@@ -80,28 +79,9 @@ def ensure_venv(config: SupersetSettings | None = None) -> Path:
     return python
 
 
-def generated_secret(name: str, length: int = 32) -> str:
-    """A secret kept in $REVWH_HOME/secrets/<name> (mode 0600), generated the first time."""
-    path = settings().secrets_dir / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(length) + "\n")
-    value = path.read_text().strip()
-    if not value:
-        raise WarehouseError(f"{path} is empty: delete it and a new one is generated")
-    return value
-
-
 def admin_password(config: SupersetSettings | None = None) -> str:
     config = config or superset_settings()
-    return config.admin_password or generated_secret("superset_admin_password", 12)
+    return config.admin_password or local_secrets.read_or_create("superset_admin_password")
 
 
 def missing_marts(url: str) -> list[str]:
@@ -131,7 +111,8 @@ def superset_env(url: str, config: SupersetSettings | None = None) -> dict[str, 
         "SUPERSET_CONFIG_PATH": str(SUPERSET_DIR / "superset_config.py"),
         "FLASK_APP": "superset.app:create_app()",
         "SUPERSET_HOME": str(config.home),
-        "SUPERSET_SECRET_KEY": config.secret_key or generated_secret("superset_secret_key", 48),
+        "SUPERSET_SECRET_KEY": (config.secret_key
+                                or local_secrets.read_or_create("superset_secret_key")),
         "SUPERSET_ADMIN_USER": config.admin_user,
         "SUPERSET_ADMIN_PASSWORD": admin_password(config),
         "SUPERSET_BIND": config.bind,
