@@ -23,7 +23,7 @@ setup: $(UV)  ## install everything from the lock file into .venv
 demo: setup  ## generate demo extracts and run the nightly DAG for each demo day
 	$(RUN) python -m revwh.cli demo
 
-test: setup  ## lint, then run the test suite
+test: setup bi-install browser  ## lint, then run the test suite
 	$(RUN) ruff check .
 	$(RUN) pytest
 
@@ -32,6 +32,23 @@ lint: setup  ## ruff
 
 airflow: setup  ## the Airflow UI on the embedded default: DAGs unpaused, login printed (Ctrl-C stops it)
 	$(RUN) python -m revwh.cli ui
+
+bi: setup  ## Superset with the dashboards on the marts: http://localhost:8088 (Ctrl-C stops it)
+	$(RUN) python -m revwh.cli bi
+
+bi-stop: setup  ## stop the Superset that make bi started
+	$(RUN) python -m revwh.cli bi stop
+
+bi-install: setup  ## install Superset into its own venv (bi/superset/.venv) from its lock file
+	$(RUN) python -m revwh.cli bi install
+
+browser:  ## Debian's headless Chromium for the browser test (apt-get, as root, if missing)
+	@if [ -x "$${REVWH_CHROMIUM:-/usr/bin/chromium}" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium with apt-get"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else echo "Chromium is missing: install Debian's chromium package (as root: make browser)" \
+		"or set REVWH_CHROMIUM to a Chromium binary" >&2; exit 1; fi
 
 db-start: setup  ## start the embedded PostgreSQL
 	$(RUN) python -m revwh.cli db start
@@ -42,7 +59,7 @@ db-stop: setup  ## stop the embedded PostgreSQL
 db-url: setup  ## print the warehouse URL
 	@$(RUN) python -m revwh.cli db url
 
-.PHONY: help setup demo test lint airflow db-start db-stop db-url bench
+.PHONY: help setup demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench
 
 bench: setup  ## benchmarks: the loader vs raw COPY vs pandas to_sql at 1x and 10x
 	$(RUN) python bench/loader_bench.py

@@ -4,6 +4,7 @@
     generate                      write demo extracts into the landing folder
     migrate                       create or upgrade Airflow's metadata database
     bi-role [--show-url]          create/update the read-only BI role; how BI tools connect
+    bi [start|stop|import|install] Superset with the dashboards on the marts (localhost:8088)
     run --start D [--days N]      run the nightly DAG through Airflow for each day
         [--full-refresh] [--platforms a,b]     with the DAG's params of a manual run
     demo                          all of the above for the demo weeks, then headline numbers
@@ -26,7 +27,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from revwh import embedded_pg
-from revwh.config import PUBLISHED_SCHEMA, settings
+from revwh.config import PUBLISHED_SCHEMA, SUPERSET_DIR, settings
 from revwh.simulate.company import SimConfig
 
 DEMO_START = date(2026, 9, 1)
@@ -101,6 +102,27 @@ def cmd_bi_role(args: argparse.Namespace) -> int:
     else:
         print("  connection URL with the password: python -m revwh.cli bi-role --show-url")
     return 0
+
+
+def cmd_bi(args: argparse.Namespace) -> int:
+    from revwh import bi
+    from revwh.warehouse import warehouse_url
+
+    if args.action == "stop":
+        print("Superset stopped" if bi.stop() else "Superset was not running")
+        return 0
+    if args.action == "install":
+        print(f"Superset's environment: {bi.ensure_venv().parent.parent}")
+        return 0
+    url = warehouse_url()
+    if args.action == "import":
+        bi.import_assets(url, args.assets)
+        print(f"imported {args.assets}")
+        return 0
+    env = bi.setup(url, args.assets)
+    print(bi.login_banner(), flush=True)
+    bi.serve(env)
+    return 0  # not reached
 
 
 def setup_warehouse() -> None:
@@ -317,6 +339,12 @@ def main(argv: list[str] | None = None) -> int:
     bi.add_argument("--show-url", action="store_true",
                     help="print the connection URL, password included (for local use)")
     bi.set_defaults(func=cmd_bi_role)
+    superset = sub.add_parser("bi", help="Superset with the dashboards (Ctrl-C stops it)")
+    superset.add_argument("action", nargs="?", choices=["start", "stop", "import", "install"],
+                          default="start")
+    superset.add_argument("--assets", type=Path, default=SUPERSET_DIR / "assets",
+                          help="the asset bundle to import (default: bi/superset/assets)")
+    superset.set_defaults(func=cmd_bi)
     run = sub.add_parser("run", help="run the nightly DAG for each day")
     run.add_argument("--start", type=date.fromisoformat, required=True)
     run.add_argument("--days", type=int, default=1)

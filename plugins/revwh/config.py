@@ -19,6 +19,12 @@
   (default: $REVWH_HOME/evidence)
 - BUILD_LEASE_STALE_MINUTES: after how long a run's claim on the audit schema is taken to be
   abandoned and may be taken over (revwh.lease; default: 360)
+- SUPERSET_PORT: port of the local Superset (default: 8088), on SUPERSET_BIND (127.0.0.1)
+- SUPERSET_ADMIN_USER, SUPERSET_ADMIN_PASSWORD: Superset's admin login (default: admin, with a
+  password generated once into $REVWH_HOME/secrets/superset_admin_password)
+- SUPERSET_SECRET_KEY: Superset's secret key (default: generated once into
+  $REVWH_HOME/secrets/superset_secret_key)
+- REVWH_SUPERSET_VENV: Superset's own virtual environment (default: bi/superset/.venv)
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DAGS_DIR = PROJECT_ROOT / "dags"
 PLUGINS_DIR = PROJECT_ROOT / "plugins"
+SUPERSET_DIR = PROJECT_ROOT / "bi" / "superset"
 
 # Schemas of the warehouse, in the order data flows through them.
 OPS_SCHEMA = "ops"
@@ -124,6 +131,35 @@ def settings() -> Settings:
 def build_lease_stale_after() -> timedelta:
     """A claim older than this is taken to be abandoned (its run died without releasing it)."""
     return timedelta(minutes=int(os.environ.get("BUILD_LEASE_STALE_MINUTES") or 360))
+
+
+@dataclass(frozen=True)
+class SupersetSettings:
+    """The local Superset (revwh.bi): its environment, state and login."""
+
+    venv: Path
+    home: Path
+    bind: str
+    port: int
+    admin_user: str
+    admin_password: str | None
+    secret_key: str | None
+
+    @property
+    def url(self) -> str:
+        return f"http://{'localhost' if self.bind == '127.0.0.1' else self.bind}:{self.port}"
+
+
+def superset_settings() -> SupersetSettings:
+    return SupersetSettings(
+        venv=Path(os.environ.get("REVWH_SUPERSET_VENV") or SUPERSET_DIR / ".venv"),
+        home=settings().home / "superset",
+        bind=os.environ.get("SUPERSET_BIND") or "127.0.0.1",
+        port=int(os.environ.get("SUPERSET_PORT") or 8088),
+        admin_user=os.environ.get("SUPERSET_ADMIN_USER") or "admin",
+        admin_password=os.environ.get("SUPERSET_ADMIN_PASSWORD") or None,
+        secret_key=os.environ.get("SUPERSET_SECRET_KEY") or None,
+    )
 
 
 def apply_telemetry_off() -> None:
