@@ -61,16 +61,18 @@ def test_a_mart_with_an_email_column_fails_naming_mart_and_column(mart, warehous
 
 def test_emails_and_phone_numbers_in_any_text_column_fail_with_masked_examples(
         mart, warehouse: str):
-    name = mart("person_id text, note text, detail jsonb, spend numeric",
-                [("a1", "call me at +44 20 7946 0958", None, 1),
-                 ("a2", None, '{"contact": "Jane.Doe@example.com"}', 2),
-                 ("a3", "(415) 555-0100", None, 3),
-                 ("a4", "campaign 2026-09-01 Search - Brand", '{"id": 12345678901}', 4)])
+    name = mart("person_id text, note text, detail jsonb, spend numeric, tags text[]",
+                [("a1", "call me at +44 20 7946 0958", None, 1, ["x", "ops@example.org"]),
+                 ("a2", None, '{"contact": "Jane.Doe@example.com"}', 2, None),
+                 ("a3", "(415) 555-0100", None, 3, None),
+                 ("a4", "campaign 2026-09-01 Search - Brand", '{"id": 12345678901}', 4,
+                  ["paid_search", "2026-09-01"])])
     with pytest.raises(privacy.PersonalDataInMarts) as raised:
         privacy.check_marts([name], url=warehouse)
     message = str(raised.value)
     assert f"{name}.note: 2 value(s) look like a phone number" in message
     assert f"{name}.detail: 1 value(s) look like an email address" in message
+    assert f"{name}.tags: 1 value(s) look like an email address" in message
     assert "Jane.Doe@example.com" not in message and "7946 0958" not in message  # masked
     assert f"{name}.person_id" not in message and f"{name}.spend" not in message
 

@@ -41,7 +41,9 @@ PHONE_VALUE = (
     r"|\(?[0-9]{3}\)?[ .-][0-9]{3}[ .-][0-9]{4})($|[^0-9A-Za-z])")
 VALUE_PATTERNS = {"an email address": EMAIL_VALUE, "a phone number": PHONE_VALUE}
 
-TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb", "citext", "name")
+# information_schema data types whose text may hold them (arrays and enums as their text form)
+TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb", "citext", "name",
+              "ARRAY", "USER-DEFINED")
 
 # (mart, column): why it may hold what the rules would otherwise refuse.
 ALLOWED: dict[tuple[str, str], str] = {
