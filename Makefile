@@ -59,7 +59,10 @@ db-stop: setup  ## stop the embedded PostgreSQL
 db-url: setup  ## print the warehouse URL
 	@$(RUN) python -m revwh.cli db url
 
-.PHONY: help setup demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench
+.PHONY: help setup demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench bench-airflow
 
 bench: setup  ## benchmarks: the loader vs raw COPY vs pandas to_sql at 1x and 10x
 	$(RUN) python bench/loader_bench.py
+
+bench-airflow: setup  ## benchmarks: a nightly run's Airflow overhead; a 30-day backfill, parallel vs serial
+	$(RUN) python bench/airflow_bench.py $(BENCH_ARGS)

@@ -29,6 +29,10 @@ from revwh.mart_checksums import mart_checksums
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
 
+# Starting Airflow and running the DAG (a dbt build a run) takes minutes, many more on a busy
+# machine: more than the suite's per-test limit.
+pytestmark = pytest.mark.timeout(3600)
+
 DAG_ID = "revenue_nightly"
 # Two nights (every dbt build costs about a minute); the simulator writes a third day so that
 # the first day's ads are restated (pulled again two days later, inside the 3-day lookback).

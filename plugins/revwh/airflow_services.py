@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -130,7 +131,8 @@ class AirflowServices:
                 log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed by stop()
                 services.processes[name] = subprocess.Popen(
                     [airflow_bin(), *args], env=env, stdout=log, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, start_new_session=True)
+                    stdin=subprocess.DEVNULL, start_new_session=True,
+                    preexec_fn=default_interrupt_handling)
                 log.close()  # the child holds its own copy
         except BaseException:
             services.stop()
@@ -190,27 +192,34 @@ class AirflowServices:
                 f"{method} /api/v2/{path}: {response.status_code} {response.text[:1000]}")
         return response.json() if response.content else None
 
-    def wait_ready(self, dag_id: str, timeout: float = 600) -> None:
-        """Until the API answers, the scheduler and DAG processor are healthy and the DAG is
-        parsed (with no import error)."""
+    def wait_ready(self, dag_id: str, timeout: float = 600,
+                   abort: Callable[[], bool] | None = None) -> None:
+        """Until the API answers, the scheduler is healthy and the DAG is parsed (with no
+        import error); abort() true gives up at once."""
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
             self.check_alive()
+            if abort is not None and abort():
+                raise AirflowServiceError("stopped while waiting for Airflow to come up")
+            errors: dict = {}
             try:
                 health = httpx.get(f"{self.base_url}/api/v2/monitor/health", timeout=10).json()
-                healthy = all(health.get(part, {}).get("status") == "healthy"
-                              for part in ("metadatabase", "scheduler"))
-                if healthy:
-                    errors = self.api("GET", "importErrors")
-                    if errors.get("total_entries"):
-                        raise AirflowServiceError(f"DAG import errors: {errors}")
-                    dags = self.api("GET", "dags", params={"dag_id_pattern": dag_id})
-                    if any(d["dag_id"] == dag_id for d in dags["dags"]):
-                        return
                 last = json.dumps(health)
-            except (httpx.HTTPError, ValueError) as err:
+                if all(health.get(part, {}).get("status") == "healthy"
+                       for part in ("metadatabase", "scheduler")):
+                    errors = self.api("GET", "importErrors")
+                    dags = self.api("GET", "dags", params={"dag_id_pattern": dag_id})
+                    if not errors.get("total_entries") and any(
+                            d["dag_id"] == dag_id for d in dags["dags"]):
+                        return
+            # not up yet: no answer, no user's password yet, the token refused
+            except (httpx.HTTPError, ValueError, OSError, KeyError,
+                    AirflowServiceError) as err:
                 last = str(err)
+                self._token = None
+            if errors.get("total_entries"):
+                raise AirflowServiceError(f"DAG import errors: {errors}")
             time.sleep(2)
         raise AirflowServiceError(f"Airflow not ready after {timeout:.0f}s: {last}\n"
                                   + "\n".join(f"--- {name}\n{self.log_tail(name, 1500)}"
@@ -285,6 +294,15 @@ class AirflowServices:
                     except AirflowServiceError as err:
                         lines.append(f"  (no log: {err})")
         return "\n".join(lines)
+
+
+def default_interrupt_handling() -> None:
+    """In a component's process, before exec: SIGINT and SIGQUIT back to their defaults. A
+    process started in the background by a non-interactive shell (CI, nohup, `cmd &`) inherits
+    them ignored, and a Python that starts with SIGINT ignored never turns it into the clean
+    shutdown Airflow's components make of it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def _midnight(day: date) -> str:

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -264,11 +265,17 @@ def cmd_ui(args: argparse.Namespace) -> int:
     import signal
 
     from revwh.airflow_env import airflow_env
-    from revwh.airflow_services import AirflowServiceError, AirflowServices
+    from revwh.airflow_services import (
+        AirflowServiceError,
+        AirflowServices,
+        default_interrupt_handling,
+    )
 
-    env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port)}
+    env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port),
+           "PYTHONUNBUFFERED": "1"}
     standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
-                                  start_new_session=True, stdin=subprocess.DEVNULL)
+                                  start_new_session=True, stdin=subprocess.DEVNULL,
+                                  preexec_fn=default_interrupt_handling)
     services = AirflowServices(env, settings().home / "logs", {"standalone": standalone})
     stopping: list[int] = []
 
@@ -276,12 +283,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
         if not stopping:
             stopping.append(signum)
             print("\nstopping Airflow (SIGINT to every component) ...", flush=True)
-            os.killpg(standalone.pid, signal.SIGINT)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
-        services.wait_ready(UI_DAGS[0], timeout=args.timeout)
+        services.wait_ready(UI_DAGS[0], timeout=args.timeout, abort=lambda: bool(stopping))
         for dag_id in UI_DAGS:
             services.unpause(dag_id)
         banner = [
@@ -299,14 +305,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
         if not stopping:
             print(f"Airflow did not come up: {err}", file=sys.stderr)
             stop(signal.SIGINT, None)
-    while standalone.poll() is None:
-        try:
+            stopping.append(-1)  # a failure, not a requested stop
+    while standalone.poll() is None and not stopping:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             standalone.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            continue
-    codes = services.stop(grace=60)  # anything left in its process group
-    print(f"Airflow stopped (exit {codes['standalone']})")
-    return 0 if stopping else 1
+    # SIGINT to the whole group, up to 2 minutes for a clean stop, then SIGTERM and SIGKILL
+    codes = services.stop(grace=120)
+    print(f"Airflow stopped (exit {codes['standalone']})"
+          + (" after SIGTERM/SIGKILL: it did not stop on SIGINT in time"
+             if services.escalated else ""))
+    return 0 if stopping and -1 not in stopping and not services.escalated else 1
 
 
 def cmd_airflow(args: argparse.Namespace) -> int:
