@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -267,21 +268,22 @@ def test_dashboard_renders_every_chart_with_data(page: Any, superset: SimpleName
     assert not unexpected, f"requests beyond Superset: {unexpected}"
 
 
-def test_scorecard_headlines_equal_the_marts_read_as_the_bi_role(
-        page: Any, superset: SimpleNamespace, published: SimpleNamespace) -> None:
-    if "weekly-scorecard" not in page.url:
-        _open_dashboard(page, superset, "weekly-scorecard", 1)
+def _tiles(page: Any) -> dict[str, dict[str, str]]:
     tiles = page.evaluate("""() => Array.from(document.querySelectorAll('.revwh-kpi')).map(
         t => ({metric: t.dataset.metric, week: t.dataset.week, value: t.dataset.value,
-               wow: t.dataset.wow, target: t.dataset.target,
-               text: t.innerText}))""")
-    shown = {tile["metric"]: tile for tile in tiles}
-    assert sorted(shown) == sorted(HEADLINES), tiles
+               wow: t.dataset.wow, target: t.dataset.target, text: t.innerText}))""")
+    return {tile["metric"]: tile for tile in tiles}
+
+
+def _assert_tiles_equal_the_mart(page: Any, published: SimpleNamespace,
+                                 where: str = "true") -> None:
+    shown = _tiles(page)
+    assert sorted(shown) == sorted(HEADLINES), shown
     columns = ", ".join(f"{m}, {m}_wow_change, {m}_target" for m in HEADLINES)
     with psycopg.connect(published.bi_url) as conn:
         assert conn.info.user == published.role
         row = conn.execute(f"select week_start, {columns} from marts.weekly_scorecard"
-                           " order by week_start desc limit 1").fetchone()
+                           f" where {where} order by week_start desc limit 1").fetchone()
     week = row[0]
     for index, metric in enumerate(HEADLINES):
         value, wow, target = row[1 + 3 * index: 4 + 3 * index]
@@ -294,7 +296,43 @@ def test_scorecard_headlines_equal_the_marts_read_as_the_bi_role(
             else:
                 assert abs(Decimal(text) - Decimal(expected)) < Decimal("0.000001"), (
                     metric, label, expected, tile)
-        assert "target" in tile["text"] and "vs last week" in tile["text"], tile
+        assert "target" in tile["text"] and "last week" in tile["text"], tile
+
+
+def test_scorecard_headlines_equal_the_marts_read_as_the_bi_role(
+        page: Any, superset: SimpleNamespace, published: SimpleNamespace) -> None:
+    if "weekly-scorecard" not in page.url:
+        _open_dashboard(page, superset, "weekly-scorecard", 1)
+    _assert_tiles_equal_the_mart(page, published)
+
+
+def test_date_and_channel_filters_narrow_the_scorecard(
+        page: Any, superset: SimpleNamespace, published: SimpleNamespace) -> None:
+    """The dashboard's filters, as a shared link sets them: the tiles show the latest week in
+    the range, and the channel charts only the channel."""
+    time_range = "2026-09-14 : 2026-10-05"
+    state = ("(NATIVE_FILTER-channel:(extraFormData:(filters:!((col:channel,op:IN,"
+             "val:!(paid_search)))),filterState:(value:!(paid_search)),id:NATIVE_FILTER-channel),"
+             f"NATIVE_FILTER-date-range:(extraFormData:(time_range:'{time_range}'),"
+             f"filterState:(value:'{time_range}'),id:NATIVE_FILTER-date-range))")
+    page.goto(f"{superset.base}/superset/dashboard/weekly-scorecard/?native_filters="
+              + urllib.parse.quote(state, safe="(),:!"))
+    page.wait_for_selector('[data-test="chart-grid-component"]')
+    page.wait_for_function("""() => {
+        const tiles = document.querySelectorAll('.revwh-kpi');
+        return tiles.length > 0 && Array.from(tiles).every(
+            t => t.dataset.week < '2026-10-05');
+    }""")
+    _assert_tiles_equal_the_mart(
+        page, published, "week_start >= '2026-09-14' and week_start < '2026-10-05'")
+    table = page.wait_for_function("""() => {
+        const chart = Array.from(document.querySelectorAll('[data-test="chart-grid-component"]'))
+            .find(c => c.getAttribute('data-test-chart-name')
+                       === 'Stage-to-stage conversion by channel');
+        const rows = chart ? chart.querySelectorAll('tbody tr') : [];
+        return rows.length > 0 && Array.from(rows).map(r => r.cells[0].innerText.trim());
+    }""").json_value()
+    assert table == ["paid_search"], table
 
 
 def test_reimport_after_a_chart_rename_shows_the_new_name(
