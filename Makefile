@@ -42,7 +42,12 @@ db-stop: setup  ## stop the embedded PostgreSQL
 db-url: setup  ## print the warehouse URL
 	@$(RUN) python -m revwh.cli db url
 
-.PHONY: help setup demo test lint airflow db-start db-stop db-url bench
+.PHONY: help setup demo test lint airflow db-start db-stop db-url bench bench-loader bench-dbt
 
-bench: setup  ## benchmarks: the loader vs raw COPY vs pandas to_sql at 1x and 10x
+bench: bench-loader bench-dbt  ## every benchmark (figures in docs/benchmarks.md)
+
+bench-loader: setup  ## the loader vs raw COPY vs pandas to_sql at 1x and 10x
 	$(RUN) python bench/loader_bench.py
+
+bench-dbt: setup  ## nightly incremental dbt build vs full refresh on 365 simulated days
+	$(RUN) python bench/dbt_bench.py
