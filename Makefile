@@ -59,10 +59,16 @@ db-stop: setup  ## stop the embedded PostgreSQL
 db-url: setup  ## print the warehouse URL
 	@$(RUN) python -m revwh.cli db url
 
-.PHONY: help setup demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench bench-airflow
+.PHONY: help setup demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
+	bench-loader bench-dbt bench-airflow
 
-bench: setup  ## benchmarks: the loader vs raw COPY vs pandas to_sql at 1x and 10x
+bench: bench-loader bench-dbt  ## every benchmark (figures in docs/benchmarks.md)
+
+bench-loader: setup  ## the loader vs raw COPY vs pandas to_sql at 1x and 10x
 	$(RUN) python bench/loader_bench.py
 
 bench-airflow: setup  ## benchmarks: a nightly run's Airflow overhead; a 30-day backfill, parallel vs serial
 	$(RUN) python bench/airflow_bench.py $(BENCH_ARGS)
+
+bench-dbt: setup  ## nightly incremental dbt build vs full refresh on 365 simulated days
+	$(RUN) python bench/dbt_bench.py

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from revwh import contract, privacy
 from revwh.config import DBT_PROJECT_DIR, apply_telemetry_off, settings
 from revwh.errors import WarehouseError
-from revwh.sources import active_crm
+from revwh.sources import ALL_SOURCES, active_crm
 from revwh.warehouse import url_parts, warehouse_url
 
 
@@ -21,12 +21,32 @@ class DbtResult:
 
 
 def dbt_env(url: str | None = None) -> dict[str, str]:
-    """Environment variables the dbt profile reads (see dbt_project/profiles.yml)."""
+    """Environment variables the dbt profile reads (see dbt_project/profiles.yml), and libpq's
+    PGOPTIONS with JIT compilation off for dbt's sessions: on a freshly built, not yet analyzed
+    table the planner's estimates make PostgreSQL JIT-compile queries that run in milliseconds,
+    for seconds each (12 s of a 12.5 s weekly_scorecard build; docs/benchmarks.md)."""
     parts = url_parts(url or warehouse_url())
-    return {f"REVWH_PG_{key.upper()}": value for key, value in parts.items()}
+    env = {f"REVWH_PG_{key.upper()}": value for key, value in parts.items()}
+    options = os.environ.get("PGOPTIONS", "")
+    env["PGOPTIONS"] = options if "jit=" in options else f"{options} -c jit=off".strip()
+    return env
 
 
-def run_dbt(args: list[str], url: str | None = None) -> DbtResult:
+def lookback_days() -> int:
+    """The days before their newest day that incremental models rebuild (dbt var lookback_days):
+    the largest lookback of the ad and web sources, whose restated or late rows the loader
+    re-reads (CRM and FX extracts carry late changes in the current day's file)."""
+    return max(s.lookback_days for s in ALL_SOURCES if s.kind in ("ads", "web"))
+
+
+def dbt_vars(extra: dict | None = None) -> dict:
+    """The vars every dbt command gets: the contract, the CRM, the lookback; `extra` wins."""
+    return {**contract.dbt_vars(), "crm": active_crm(), "lookback_days": lookback_days(),
+            "pii_salt": privacy.pii_salt(), **(extra or {})}
+
+
+def run_dbt(args: list[str], url: str | None = None, extra_vars: dict | None = None
+            ) -> DbtResult:
     """Run a dbt command; raise WarehouseError naming each failed model or test."""
     from dbt.cli.main import dbtRunner
 
@@ -35,8 +55,7 @@ def run_dbt(args: list[str], url: str | None = None) -> DbtResult:
     conf = settings()
     full = [*args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(conf.dbt_target_dir), "--log-path", str(conf.dbt_log_dir),
-            "--vars", json.dumps({**contract.dbt_vars(), "crm": active_crm(),
-                                  "pii_salt": privacy.pii_salt()})]
+            "--vars", json.dumps(dbt_vars(extra_vars))]
     outcome = dbtRunner().invoke(full)
     failures: list[str] = []
     nodes = 0

@@ -1,7 +1,85 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='window',
+        unique_key='session_key',
+        window_day_column='session_date',
+        window_delete_column='session_ended_at',
+        window_delete_margin_days=2,
+        on_schema_change='fail',
+        indexes=[
+            {'columns': ['session_key'], 'unique': True},
+            {'columns': ['user_pseudo_id']},
+            {'columns': ['session_date']},
+            {'columns': ['session_ended_at']},
+        ],
+    )
+}}
 -- One row per web session (user_pseudo_id + ga_session_id), its traffic source taken from the
 -- first event that carries one, its channel from the documented channel grouping rules, and
 -- whether it was a bot.
+--
+-- Incremental (macros/incremental.sql): a run rebuilds every session with an event in the
+-- window's day partitions (new days, and the lookback days a later pull may have restated or
+-- completed with late events) from all of its events, including those before the window (a
+-- session that crossed midnight), and every session the table holds that ended in the window
+-- or the two days before it (the margin covers any time zone between the property's days and
+-- the server's), so a session whose events a later pull dropped is rebuilt from the rest or
+-- deleted. Each session is computed from all of its events either way: the table is what a full
+-- refresh gives.
 with
+
+{% if is_incremental() %}
+
+window_start as (
+
+    select {{ incremental_window_start(this, 'session_date') }} as first_day
+
+),
+
+touched as (
+
+    select
+        md5(user_pseudo_id || ':' || ga_session_id::text) as session_key,
+        user_pseudo_id,
+        ga_session_id
+    from {{ ref('stg_ga4__events') }}
+    where ga_session_id is not null
+        and partition_date >= (select first_day from window_start)
+    union
+    select session_key, user_pseudo_id, ga_session_id
+    from {{ this }}
+    where session_ended_at >= (select first_day from window_start) - 2
+
+),
+
+first_partition as (
+
+    -- where the touched sessions' events start: a known session's at its first event (two
+    -- days' margin between UTC and the property's days), a new session's in the window
+    select least(
+        (select first_day from window_start),
+        (
+            select min(session_started_at)::date - 2
+            from {{ this }}
+            where session_key in (select session_key from touched)
+        )
+    ) as first_day
+
+),
+
+events as (
+
+    select events.*
+    from {{ ref('stg_ga4__events') }} as events
+    inner join touched
+        on events.user_pseudo_id = touched.user_pseudo_id
+        and events.ga_session_id = touched.ga_session_id
+    where events.partition_date >= (select first_day from first_partition)
+
+),
+
+{% else %}
 
 events as (
 
@@ -10,12 +88,15 @@ events as (
 
 ),
 
+{% endif %}
+
 ordered as (
 
     select
         *,
         row_number() over (
-            partition by user_pseudo_id, ga_session_id order by event_at, source_line
+            partition by user_pseudo_id, ga_session_id
+            order by event_at, partition_date, source_line
         ) as event_order
     from events
 
@@ -27,6 +108,7 @@ sessions as (
         user_pseudo_id,
         ga_session_id,
         min(event_at) as session_started_at,
+        max(event_at) as session_ended_at,
         (array_agg(event_date order by event_order))[1] as session_date,
         (array_agg(collected_source order by event_order)
             filter (where collected_source is not null or collected_gclid is not null))[1] as source,
@@ -52,6 +134,7 @@ select
     user_pseudo_id,
     ga_session_id,
     session_started_at,
+    session_ended_at,
     session_date,
     source,
     medium,

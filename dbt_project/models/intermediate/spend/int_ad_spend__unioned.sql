@@ -2,18 +2,14 @@
 -- account, spend day, campaign, group and ad, with spend in the account currency and converted
 -- into the reporting currency at that day's rate. spend_date is the platform's own day (the ad
 -- account's day for Google and Meta, UTC for LinkedIn): platforms deliver no hours, so it is
--- not shifted into another time zone.
+-- not shifted into another time zone. The delivery rows come from the incremental
+-- int_ad_spend__daily_stats; the attributes from the platforms' latest object versions and the
+-- rates are joined here, on every run, so a changed attribute applies to every day.
 with
 
-google_ads_stats as (
+daily_stats as (
 
-    select * from {{ ref('stg_google_ads__ad_stats') }}
-
-),
-
-meta_ads_insights as (
-
-    select * from {{ ref('stg_meta_ads__ads_insights') }}
+    select * from {{ ref('int_ad_spend__daily_stats') }}
 
 ),
 
@@ -26,12 +22,6 @@ meta_ads_accounts as (
 meta_ads_adsets as (
 
     select * from {{ ref('stg_meta_ads__adsets') }}
-
-),
-
-linkedin_ads_analytics as (
-
-    select * from {{ ref('stg_linkedin_ads__ad_analytics') }}
 
 ),
 
@@ -104,52 +94,52 @@ linkedin_accounts_latest as (
 google_ads as (
 
     select
-        'google_ads'::text as platform,
-        customer_id as account_id,
-        currency_code as account_currency,
+        platform,
+        account_id,
+        account_currency,
         account_time_zone,
-        stat_date as spend_date,
+        spend_date,
         campaign_id,
-        ad_group_id as group_id,
-        ad_group_name as group_name,
+        group_id,
+        group_name,
         ad_id,
-        case advertising_channel_type
+        case campaign_type
             when 'SEARCH' then 'paid_search'
             when 'DISPLAY' then 'display'
             else 'other'
         end as channel,
-        cost as spend,
+        spend,
         clicks,
         impressions,
-        conversions as platform_conversions
-    from google_ads_stats
+        platform_conversions
+    from daily_stats
+    where platform = 'google_ads'
 
 ),
 
 meta_ads as (
 
     select
-        'meta_ads'::text as platform,
-        meta_ads_insights.account_id,
+        meta_ads_stats.platform,
+        meta_ads_stats.account_id,
         meta_accounts_latest.currency_code as account_currency,
         meta_accounts_latest.account_time_zone,
-        meta_ads_insights.stat_date as spend_date,
-        meta_ads_insights.campaign_id,
-        meta_ads_insights.adset_id as group_id,
+        meta_ads_stats.spend_date,
+        meta_ads_stats.campaign_id,
+        meta_ads_stats.group_id,
         meta_adsets_latest.adset_name as group_name,
-        meta_ads_insights.ad_id,
+        meta_ads_stats.ad_id,
         'paid_social'::text as channel,
-        meta_ads_insights.spend,
-        meta_ads_insights.clicks,
-        meta_ads_insights.impressions,
-        -- Meta reports every website lead twice (`lead` and the pixel's
-        -- `offsite_conversion.fb_pixel_lead`): count it once
-        meta_ads_insights.leads as platform_conversions
-    from meta_ads_insights
+        meta_ads_stats.spend,
+        meta_ads_stats.clicks,
+        meta_ads_stats.impressions,
+        meta_ads_stats.platform_conversions
+    from daily_stats as meta_ads_stats
     left join meta_accounts_latest
-        on meta_accounts_latest.account_id = meta_ads_insights.account_id
+        on meta_accounts_latest.account_id = meta_ads_stats.account_id
     left join meta_adsets_latest
-        on meta_adsets_latest.adset_id = meta_ads_insights.adset_id
+        on meta_adsets_latest.adset_id = meta_ads_stats.group_id
+    where meta_ads_stats.platform = 'meta_ads'
 
 ),
 
@@ -157,28 +147,28 @@ linkedin_ads as (
 
     -- adAnalytics rows carry neither account nor currency: creative -> campaign -> account
     select
-        'linkedin_ads'::text as platform,
+        linkedin_ads_stats.platform,
         linkedin_campaigns_latest.account_id,
         linkedin_accounts_latest.currency_code as account_currency,
         'UTC'::text as account_time_zone,
-        linkedin_ads_analytics.stat_date as spend_date,
+        linkedin_ads_stats.spend_date,
         linkedin_campaigns_latest.campaign_group_id as campaign_id,
         linkedin_creatives_latest.campaign_id as group_id,
         linkedin_campaigns_latest.campaign_name as group_name,
-        linkedin_ads_analytics.creative_id as ad_id,
+        linkedin_ads_stats.ad_id,
         'paid_social'::text as channel,
-        linkedin_ads_analytics.cost as spend,
-        linkedin_ads_analytics.clicks,
-        linkedin_ads_analytics.impressions,
-        linkedin_ads_analytics.external_website_conversions
-        + linkedin_ads_analytics.one_click_leads as platform_conversions
-    from linkedin_ads_analytics
+        linkedin_ads_stats.spend,
+        linkedin_ads_stats.clicks,
+        linkedin_ads_stats.impressions,
+        linkedin_ads_stats.platform_conversions
+    from daily_stats as linkedin_ads_stats
     left join linkedin_creatives_latest
-        on linkedin_creatives_latest.creative_id = linkedin_ads_analytics.creative_id
+        on linkedin_creatives_latest.creative_id = linkedin_ads_stats.ad_id
     left join linkedin_campaigns_latest
         on linkedin_campaigns_latest.campaign_id = linkedin_creatives_latest.campaign_id
     left join linkedin_accounts_latest
         on linkedin_accounts_latest.account_id = linkedin_campaigns_latest.account_id
+    where linkedin_ads_stats.platform = 'linkedin_ads'
 
 ),
 

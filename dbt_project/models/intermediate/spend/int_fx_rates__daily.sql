@@ -12,21 +12,9 @@ ecb_rates as (
 
 ),
 
-google_ads_stats as (
+daily_stats as (
 
-    select * from {{ ref('stg_google_ads__ad_stats') }}
-
-),
-
-meta_ads_insights as (
-
-    select * from {{ ref('stg_meta_ads__ads_insights') }}
-
-),
-
-linkedin_ads_analytics as (
-
-    select * from {{ ref('stg_linkedin_ads__ad_analytics') }}
+    select * from {{ ref('int_ad_spend__daily_stats') }}
 
 ),
 
@@ -52,15 +40,6 @@ published_with_euro as (
 
 ),
 
-last_spend_days as (
-
-    select max(stat_date) as last_spend_date from google_ads_stats
-    union all
-    select max(stat_date) from meta_ads_insights
-    union all
-    select max(stat_date) from linkedin_ads_analytics
-
-),
 
 bounds as (
 
@@ -68,7 +47,7 @@ bounds as (
     -- past the last publication (those days carry the last rate forward)
     select
         min(rate_date) as first_day,
-        greatest(max(rate_date), (select max(last_spend_date) from last_spend_days)) as last_day
+        greatest(max(rate_date), (select max(spend_date) from daily_stats)) as last_day
     from published
 
 ),

@@ -1,0 +1,74 @@
+{#-
+  Incremental models (events, sessions, spend: the tables that grow with history) rebuild a
+  window on each run instead of the whole history: every row on or after the newest day the
+  model already holds minus var('lookback_days'). The loader re-reads that many days before each
+  run for restatements and late events (revwh.sources), and revwh.transform passes the largest
+  of those lookbacks as the var, so whatever a run reloaded is rebuilt. A change older than the
+  window (a rerun of an old day, a changed model) needs `dbt build --full-refresh`.
+-#}
+
+{#- The first day an incremental run rebuilds (a SQL expression): lookback_days before the
+    newest `day_column` in `relation`; -infinity for an empty table. -#}
+{% macro incremental_window_start(relation, day_column) -%}
+    (select coalesce(max({{ day_column }}) - {{ var('lookback_days') | int }}, '-infinity'::date)
+     from {{ relation }})
+{%- endmacro %}
+
+
+{#- The `window` incremental strategy: delete the target's rows in the window (config
+    window_day_column: the day the window is counted on; window_delete_column: the column, a day
+    or timestamp, whose rows from the window's first day minus window_delete_margin_days on are
+    deleted; rows whose unique_key the new rows carry go too), then insert the new rows. Unlike
+    delete+insert by key, a row that a restatement dropped does not linger. -#}
+{% macro get_incremental_window_sql(arg_dict) %}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set unique_key = arg_dict['unique_key'] -%}
+    {%- set day_column = config.require('window_day_column') -%}
+    {%- set delete_column = config.get('window_delete_column') or day_column -%}
+    {%- set margin = config.get('window_delete_margin_days') or 0 -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where {{ delete_column }} >= {{ incremental_window_start(target, day_column) }} - {{ margin | int }}
+    {%- if unique_key %}
+        {%- set keys = [unique_key] if unique_key is string else unique_key %}
+        or ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ source }})
+    {%- endif %};
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+{% endmacro %}
+
+
+{#- Tests whose `where` config is `__in_lookback_window__:<day column>[:<schema.table.column>]`
+    check, on an incremental run, only the rows from the window's first day on (counted from the
+    newest day of the tested relation, or of the indexed table column given: a view over a raw
+    table finds its newest day fastest there); with --full-refresh, every row. For checks whose
+    rows cannot change outside the window: the loader replaces whole day partitions, only the
+    window's on a nightly run. -#}
+{% macro postgres__get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- set marker = '__in_lookback_window__:' -%}
+    {%- if where and where.startswith(marker) -%}
+        {%- set parts = where[marker | length:].split(':') -%}
+        {%- set column = parts[0] | trim -%}
+        {%- if flags.FULL_REFRESH -%}
+            {%- set where = 'true' -%}
+        {%- elif parts | length > 1 -%}
+            {%- set anchor = parts[1] | trim -%}
+            {%- set anchor_relation, anchor_column = anchor.rsplit('.', 1) -%}
+            {%- set where = column ~ ' >= '
+                ~ incremental_window_start(anchor_relation, anchor_column) -%}
+        {%- else -%}
+            {%- set where = column ~ ' >= ' ~ incremental_window_start(relation, column) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
