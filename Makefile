@@ -60,9 +60,9 @@ db-url: setup  ## print the warehouse URL
 	@$(RUN) python -m revwh.cli db url
 
 .PHONY: help setup demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
-	bench-loader bench-dbt bench-airflow
+	bench-loader bench-dbt bench-gate bench-airflow
 
-bench: bench-loader bench-dbt  ## every benchmark (figures in docs/benchmarks.md)
+bench: bench-loader bench-dbt bench-gate  ## every benchmark (figures in docs/benchmarks.md)
 
 bench-loader: setup  ## the loader vs raw COPY vs pandas to_sql at 1x and 10x
 	$(RUN) python bench/loader_bench.py
@@ -72,3 +72,6 @@ bench-airflow: setup  ## benchmarks: a nightly run's Airflow overhead; a 30-day 
 
 bench-dbt: setup  ## nightly incremental dbt build vs full refresh on 365 simulated days
 	$(RUN) python bench/dbt_bench.py
+
+bench-gate: setup  ## the GX gate vs the dbt build it guards, on 365 simulated days
+	$(RUN) python bench/gate_bench.py $(BENCH_ARGS)
