@@ -221,3 +221,31 @@ def test_incremental_and_full_refresh_builds_give_identical_marts(
     full = checksums(incremental_db)
     differing = {t: (incremental[t], full[t]) for t in full if incremental.get(t) != full[t]}
     assert not differing, f"incremental and full-refresh builds differ: {differing}"
+
+
+def test_the_lookback_follows_the_sources_and_full_refresh_reaches_dbt(monkeypatch):
+    from revwh import transform
+
+    monkeypatch.delenv("LOOKBACK_DAYS_GA4", raising=False)
+    assert transform.dbt_vars()["lookback_days"] == 3  # ads and GA4: 3 days by default
+    monkeypatch.setenv("LOOKBACK_DAYS_GA4", "5")
+    assert transform.dbt_vars()["lookback_days"] == 5
+    assert transform.dbt_vars({"lookback_days": 0})["lookback_days"] == 0
+    calls: list[list[str]] = []
+    monkeypatch.setattr(transform, "run_dbt", lambda args: calls.append(args) or
+                        transform.DbtResult(" ".join(args), 1, []))
+    pipeline.build_marts()
+    pipeline.build_marts(full_refresh=True)
+    assert calls == [["build"], ["build", "--full-refresh"]]
+
+
+def test_dbt_sessions_run_without_jit(monkeypatch):
+    from revwh.transform import dbt_env
+
+    url = "postgresql://u@h:5432/w"
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    assert dbt_env(url)["PGOPTIONS"] == "-c jit=off"
+    monkeypatch.setenv("PGOPTIONS", "-c work_mem=64MB")
+    assert dbt_env(url)["PGOPTIONS"] == "-c work_mem=64MB -c jit=off"
+    monkeypatch.setenv("PGOPTIONS", "-c jit=on")  # an explicit choice stays
+    assert dbt_env(url)["PGOPTIONS"] == "-c jit=on"
