@@ -44,7 +44,8 @@ HEADLINES = ["spend", "leads", "mqls", "sqls", "pipeline", "won_revenue", "cac",
 PIXEL = "https://apachesuperset.gateway.scarf.sh/pixel/"
 STARTUP_SECONDS = 900  # first start: install from the uv cache, migrate, init, import
 
-pytestmark = pytest.mark.timeout(1800)
+# the first test here may build the session's metrics warehouse (minutes) before Superset starts
+pytestmark = pytest.mark.timeout(2700)
 
 
 def _free_port() -> int:
