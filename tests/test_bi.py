@@ -44,7 +44,8 @@ HEADLINES = ["spend", "leads", "mqls", "sqls", "pipeline", "won_revenue", "cac",
 PIXEL = "https://apachesuperset.gateway.scarf.sh/pixel/"
 STARTUP_SECONDS = 900  # first start: install from the uv cache, migrate, init, import
 
-pytestmark = pytest.mark.timeout(1800)
+# the first test here may build the session's metrics warehouse (minutes) before Superset starts
+pytestmark = pytest.mark.timeout(2700)
 
 
 def _free_port() -> int:
@@ -58,7 +59,7 @@ def _free_port() -> int:
 def _get(url: str, token: str | None = None) -> Any:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}
                                      if token else {})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=120) as response:
         body = response.read().decode()
     return json.loads(body) if body.startswith(("{", "[")) else body
 
@@ -119,8 +120,8 @@ def superset(published: SimpleNamespace, tmp_path_factory: pytest.TempPathFactor
             if process.poll() is not None:
                 pytest.fail(f"revwh.cli bi exited with {process.returncode}:\n"
                             + log_path.read_text()[-4000:])
-            try:
-                if _get(f"{base}/health") == "OK":
+            try:  # up, and a worker has rendered a page
+                if _get(f"{base}/health") == "OK" and "<html" in _get(f"{base}/login/"):
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -164,6 +165,7 @@ def page(browser: Any, superset: SimpleNamespace, request: pytest.FixtureRequest
     context = browser.new_context(viewport={"width": 1600, "height": 3200}, timezone_id="UTC")
     page = context.new_page()
     page.set_default_timeout(120_000)
+    page.set_default_navigation_timeout(300_000)  # the workers' first pages, on a busy machine
     outside: list[str] = []
 
     def keep_local(route: Any) -> None:

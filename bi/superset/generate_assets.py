@@ -206,7 +206,7 @@ KPI_TEMPLATE = "\n".join([
     "%(prefix)s{{formatNumber shown_value}}%(suffix)s{{/if}}",
     "  </div>",
     '  <div class="revwh-kpi-wow" style="font-size: 13px; margin-top: 4px;">',
-    "    {{#if (eq shown_wow null)}}no previous week",
+    "    {{#if (eq shown_wow null)}}n/a vs last week",
     "    {{else if (gt shown_wow 0)}}&#9650; +{{formatNumber shown_wow}}%(suffix)s vs last week",
     "    {{else if (lt shown_wow 0)}}&#9660; {{formatNumber shown_wow}}%(suffix)s vs last week",
     "    {{else}}no change vs last week{{/if}}",
