@@ -361,8 +361,10 @@ def test_reimport_after_a_chart_rename_shows_the_new_name(
         token = _token(superset)
         charts = _dashboard_charts(superset, token, "weekly-scorecard")
         datasets = _get(f"{superset.base}/api/v1/dashboard/weekly-scorecard/datasets", token)
-        description = next(d["description"] for d in datasets["result"]
-                           if d["table_name"] == "weekly_scorecard")
+        dataset_id = next(d["id"] for d in datasets["result"]
+                          if d["table_name"] == "weekly_scorecard")
+        description = _get(f"{superset.base}/api/v1/dataset/{dataset_id}", token)["result"][
+            "description"]
         return {c["slice_name"] for c in charts}, description
 
     reimport(bundle)
