@@ -305,6 +305,8 @@ def test_scorecard_headlines_equal_the_marts_read_as_the_bi_role(
         page: Any, superset: SimpleNamespace, published: SimpleNamespace) -> None:
     if "weekly-scorecard" not in page.url:
         _open_dashboard(page, superset, "weekly-scorecard", 1)
+    page.wait_for_function("(count) => document.querySelectorAll('.revwh-kpi').length === count",
+                           arg=len(HEADLINES), timeout=300_000)
     _assert_tiles_equal_the_mart(page, published)
 
 
@@ -320,11 +322,12 @@ def test_date_and_channel_filters_narrow_the_scorecard(
     page.goto(f"{superset.base}/superset/dashboard/weekly-scorecard/?native_filters="
               + urllib.parse.quote(state, safe="(),:!"))
     page.wait_for_selector('[data-test="chart-grid-component"]')
-    page.wait_for_function("""() => {
+    # every tile (they render one by one, in no fixed order) showing a week in the range
+    page.wait_for_function("""(count) => {
         const tiles = document.querySelectorAll('.revwh-kpi');
-        return tiles.length > 0 && Array.from(tiles).every(
+        return tiles.length === count && Array.from(tiles).every(
             t => t.dataset.week < '2026-10-05');
-    }""")
+    }""", arg=len(HEADLINES), timeout=300_000)
     _assert_tiles_equal_the_mart(
         page, published, "week_start >= '2026-09-14' and week_start < '2026-10-05'")
     table = page.wait_for_function("""() => {

@@ -20,7 +20,15 @@ import pytest
 import yaml
 from psycopg import sql
 
-from revwh import contract, contract_suites, pipeline, publish, quality, reconciliation_suites
+from revwh import (
+    contract,
+    contract_suites,
+    lease,
+    pipeline,
+    publish,
+    quality,
+    reconciliation_suites,
+)
 from revwh.errors import AuditFailed
 from revwh.suites import all_suites, batch_query, literal, load_hand_written
 
@@ -127,8 +135,14 @@ def published_checksums(url: str) -> dict[str, str]:
 def gate(url: str, run_id: str, task: bool = False) -> dict[str, int]:
     """What the DAG does: audit, and only if it passed, publish. ``task``: the audit task's
     own function (dbt docs into the evidence folder first; the warehouse from WAREHOUSE_URL)."""
-    if task:
-        pipeline.audit_marts(START, END, run_id)
+    if task:  # as the DAG's claim_build task does before the build
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert lease.claim(conn, run_id) is None
+        try:
+            pipeline.audit_marts(START, END, run_id)
+        finally:
+            with psycopg.connect(url, autocommit=True) as conn:
+                lease.release(conn, run_id)
     else:
         quality.run_audit(START, END, run_id, url)
     return publish.publish(run_id, START, END, url)
@@ -200,30 +214,49 @@ def test_volume_band_is_learned_from_the_previous_days(gated):
     assert band is None and note.startswith("volume not checked: 4 days with rows")
 
 
-def _corrupt(url: str, table: str, statement: str):
+def _corrupt(url: str, table: str, statement: str | tuple[str, ...]):
     """Corrupt an audit mart, committed (the gate reads it from other connections); returns
     a function that restores it."""
     conn = psycopg.connect(url, autocommit=True)
     backup = sql.Identifier(f"gate_backup_{table}")
     target = sql.Identifier("audit", table)
     conn.execute(sql.SQL("create temp table {} as select * from {}").format(backup, target))
-    changed = conn.execute(statement.format(day=DAY.isoformat())).rowcount
-    assert changed > 0, f"the corruption changed nothing: {statement}"
+    constraints = conn.execute(
+        "select conname, pg_get_constraintdef(oid) from pg_constraint"
+        " where conrelid = %s::regclass", (f"audit.{table}",)).fetchall()
+    *before, corruption = statement if isinstance(statement, tuple) else (statement,)
+    for step in before:
+        conn.execute(step)
+    changed = conn.execute(corruption.format(day=DAY.isoformat())).rowcount
+    assert changed > 0, f"the corruption changed nothing: {corruption}"
 
     def restore() -> None:
         with conn.transaction():
             conn.execute(sql.SQL("delete from {}").format(target))
             conn.execute(sql.SQL("insert into {} select * from {}").format(target, backup))
+            kept = {r[0] for r in conn.execute(
+                "select conname from pg_constraint where conrelid = %s::regclass",
+                (f"audit.{table}",))}
+            for name, definition in constraints:
+                if name not in kept:
+                    conn.execute(sql.SQL("alter table {} add constraint {} {}").format(
+                        target, sql.Identifier(name), sql.SQL(definition)))
         conn.close()
 
     return restore
 
 
 CORRUPTIONS = {
+    # The mart's enforced contract has a primary key, so dbt's build already refuses this;
+    # the gate is the second line (a mart built without the key, or a key dropped by hand).
     "duplicated person": (
         "dim_people",
-        "insert into audit.dim_people select * from audit.dim_people"
-        " where person_id = (select min(person_id) from audit.dim_people)",
+        ("do $$ declare key text; begin select conname into key from pg_constraint"
+         " where conrelid = 'audit.dim_people'::regclass and contype = 'p';"
+         " if key is not null then execute format('alter table audit.dim_people"
+         " drop constraint %I', key); end if; end $$",
+         "insert into audit.dim_people select * from audit.dim_people"
+         " where person_id = (select min(person_id) from audit.dim_people)"),
         ["contract__dim_people.person_id", "expect_column_values_to_be_unique",
          "people_match_raw_crm", "in the marts more than once"]),
     "stages out of order": (

@@ -24,6 +24,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
+from support import query_rows
 
 from revwh.config import DBT_PROJECT_DIR, settings
 
@@ -33,13 +34,6 @@ CREDIT_TOLERANCE = 1e-9
 AMOUNT_TOLERANCE = Decimal("0.000001")
 CENT = Decimal("0.01")
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
-
-
-def _rows(url: str, query: str) -> list[dict]:
-    with psycopg.connect(url) as conn:
-        cursor = conn.execute(query)
-        names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _half_life_days() -> float:
@@ -141,12 +135,12 @@ def test_reference_markov_on_the_textbook_case():
 # --- the warehouse against the truth and the reference -------------------------------------------
 @pytest.fixture(scope="module")
 def attribution(metrics_warehouse) -> list[dict]:
-    return _rows(metrics_warehouse.url, "select * from audit.attribution_opportunities")
+    return query_rows(metrics_warehouse.url, "select * from audit.attribution_opportunities")
 
 
 @pytest.fixture(scope="module")
 def opportunities(metrics_warehouse) -> dict[str, dict]:
-    rows = _rows(metrics_warehouse.url, "select * from intermediate.int_opportunities")
+    rows = query_rows(metrics_warehouse.url, "select * from intermediate.int_opportunities")
     return {row["opportunity_id"]: row for row in rows}
 
 
@@ -184,7 +178,7 @@ def test_attributed_pipeline_per_model_is_the_whole_pipeline(metrics_warehouse, 
     closed revenue, in attribution_opportunities and in attribution_by_channel (to 1e-6)."""
     pipeline = sum(o["amount_reporting"] for o in opportunities.values())
     revenue = sum(o["closed_revenue_reporting"] for o in opportunities.values())
-    by_channel = _rows(metrics_warehouse.url, "select * from audit.attribution_by_channel")
+    by_channel = query_rows(metrics_warehouse.url, "select * from audit.attribution_by_channel")
     for rows in (attribution, by_channel):
         for model in MODELS:
             chosen = [r for r in rows if r["attribution_model"] == model]
@@ -200,13 +194,13 @@ def test_sourced_pipeline_by_channel_is_the_truths(metrics_warehouse, truth_oppo
     expected: dict[str, Decimal] = defaultdict(Decimal)
     for row in truth_opportunities:
         expected[row["first_touch_channel"]] += Decimal(row["amount_usd"])
-    sourced = _rows(metrics_warehouse.url,
+    sourced = query_rows(metrics_warehouse.url,
                     "select channel, sourced_pipeline, influenced_pipeline"
                     " from audit.pipeline_sourced_influenced where breakdown = 'channel'")
     actual = {r["channel"]: r["sourced_pipeline"] for r in sourced if r["sourced_pipeline"]}
     assert {c: v.quantize(CENT) for c, v in actual.items()} == dict(expected)
     assert all(r["influenced_pipeline"] >= r["sourced_pipeline"] for r in sourced)
-    first_touch = _rows(metrics_warehouse.url,
+    first_touch = query_rows(metrics_warehouse.url,
                         "select channel, attributed_pipeline from audit.attribution_by_channel"
                         " where attribution_model = 'first_touch' and attributed_pipeline <> 0")
     assert {r["channel"]: r["attributed_pipeline"].quantize(CENT) for r in first_touch} == \
@@ -216,13 +210,13 @@ def test_sourced_pipeline_by_channel_is_the_truths(metrics_warehouse, truth_oppo
 def test_journeys_are_the_touches_up_to_each_opportunity(metrics_warehouse, opportunities):
     """Each opportunity's touches are exactly its person's touches at or before its creation;
     only an opportunity with none gets one stand-in touch (type none)."""
-    touchpoints = _rows(metrics_warehouse.url,
+    touchpoints = query_rows(metrics_warehouse.url,
                         "select person_id, touch_id, touched_at"
                         " from intermediate.int_people__touchpoints")
     by_person: dict[str, list[dict]] = defaultdict(list)
     for touch in touchpoints:
         by_person[touch["person_id"]].append(touch)
-    touches = _rows(metrics_warehouse.url,
+    touches = query_rows(metrics_warehouse.url,
                     "select opportunity_id, touch_id, touch_type"
                     " from intermediate.int_attribution__touches")
     actual: dict[str, set[str]] = defaultdict(set)
@@ -270,23 +264,23 @@ def test_markov_matches_the_exact_solution(metrics_warehouse, attribution, oppor
                       key=lambda r: (r["touched_at"], r["touch_id"])):
         paths[row["opportunity_id"]].append(row["channel"])
     with_opportunity = {o["person_id"] for o in opportunities.values()}
-    counted = {r["person_id"] for r in _rows(metrics_warehouse.url,
+    counted = {r["person_id"] for r in query_rows(metrics_warehouse.url,
                                              "select person_id from audit.dim_people")}
     others: dict[str, list[str]] = defaultdict(list)
-    for touch in _rows(metrics_warehouse.url,
+    for touch in query_rows(metrics_warehouse.url,
                        "select person_id, channel from intermediate.int_people__touchpoints"
                        " order by person_id, touch_number"):
         if touch["person_id"] in counted - with_opportunity:
             others[touch["person_id"]].append(touch["channel"])
     journeys = [(p, True) for p in paths.values()] + [(p, False) for p in others.values()]
-    stored = _rows(metrics_warehouse.url,
+    stored = query_rows(metrics_warehouse.url,
                    "select channel_path, is_converted"
                    " from intermediate.int_attribution__markov_journeys")
     assert Counter((tuple(r["channel_path"]), r["is_converted"]) for r in stored) == \
         Counter((tuple(p), c) for p, c in journeys)
 
     exact = markov_removal_effects(journeys)
-    effects = {r["channel"]: r for r in _rows(
+    effects = {r["channel"]: r for r in query_rows(
         metrics_warehouse.url,
         "select * from intermediate.int_attribution__markov_removal_effects")}
     assert set(effects) == set(exact)
@@ -309,7 +303,7 @@ def test_markov_matches_the_exact_solution(metrics_warehouse, attribution, oppor
     credited = {r["channel"] for r in attribution
                 if r["attribution_model"] == "markov" and r["credit"] > 0}
     assert not never & credited
-    by_channel = _rows(metrics_warehouse.url,
+    by_channel = query_rows(metrics_warehouse.url,
                        "select channel, attributed_pipeline from audit.attribution_by_channel"
                        " where attribution_model = 'markov'")
     assert all(r["attributed_pipeline"] == 0 for r in by_channel if r["channel"] in never)

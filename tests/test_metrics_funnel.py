@@ -10,8 +10,8 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from fractions import Fraction
 
-import psycopg
 import pytest
+from support import query_rows
 
 from revwh import contract
 
@@ -45,13 +45,6 @@ def _opportunities(truth) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def _rows(url: str, query: str) -> list[dict]:
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(query)
-        columns = [c.name for c in cur.description]
-        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
-
-
 def _truth_mqls(truth) -> list[dict]:
     """Each counted MQL the warehouse can know, with the hours to the first touch known by the
     horizon (None: never touched, as far as the data goes)."""
@@ -74,13 +67,13 @@ def _sla_counts(mqls: list[dict], sla: float) -> tuple[int, int, int]:
 
 @pytest.fixture(scope="module")
 def people(metrics_warehouse) -> list[dict]:
-    return _rows(metrics_warehouse.url, "select * from audit.dim_people")
+    return query_rows(metrics_warehouse.url, "select * from audit.dim_people")
 
 
 @pytest.fixture(scope="module")
 def emails(metrics_warehouse) -> dict[str, str]:
     """person_id -> normalized email, to match warehouse people to the truth's."""
-    rows = _rows(metrics_warehouse.url,
+    rows = query_rows(metrics_warehouse.url,
                  "select d.person_id, r.email_key from audit.dim_people d"
                  " join intermediate.int_people__records r on d.crm_record_id = r.record_id")
     return {r["person_id"]: r["email_key"] for r in rows}
@@ -98,14 +91,14 @@ def test_sla_share_matches_the_truth_overall_and_per_owner(metrics_warehouse):
     horizon are not in the data; the truth is cut at the same horizon."""
     sla = contract.load()["follow_up_sla_hours"]
     mqls = _truth_mqls(metrics_warehouse.truth)
-    follow_up = _rows(metrics_warehouse.url, "select * from audit.sales_follow_up")
+    follow_up = query_rows(metrics_warehouse.url, "select * from audit.sales_follow_up")
     expected = _sla_counts(mqls, sla)
     assert expected[0] > 50 and 0 < expected[1] < expected[0] and expected[2] > 0  # a real test
     assert (len(follow_up), sum(r["touched_within_sla"] for r in follow_up),
             sum(r["is_never_touched"] for r in follow_up)) == expected
     assert all(r["follow_up_sla_hours"] == sla for r in follow_up)
 
-    summary = _rows(metrics_warehouse.url, "select * from audit.sales_follow_up_summary")
+    summary = query_rows(metrics_warehouse.url, "select * from audit.sales_follow_up_summary")
     per_owner: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     teams: dict[str, set[str]] = defaultdict(set)
     for row in summary:
@@ -132,12 +125,12 @@ def test_median_hours_to_first_touch_matches_the_truth(metrics_warehouse):
     each duration may differ by up to 2 ms; the median is of the MQLs touched (percentile_cont,
     the mean of the two middle values, as statistics.median)."""
     mqls = _truth_mqls(metrics_warehouse.truth)
-    overall = _rows(metrics_warehouse.url,
+    overall = query_rows(metrics_warehouse.url,
                     "select percentile_cont(0.5) within group (order by hours_to_first_touch)"
                     " as median from audit.sales_follow_up")[0]["median"]
     assert overall == pytest.approx(
         statistics.median(m["hours"] for m in mqls if m["hours"] is not None), abs=0.01)
-    summary = _rows(metrics_warehouse.url, "select * from audit.sales_follow_up_summary")
+    summary = query_rows(metrics_warehouse.url, "select * from audit.sales_follow_up_summary")
     assert summary
     for row in summary:
         hours = [m["hours"] for m in mqls if m["hours"] is not None
@@ -161,7 +154,7 @@ def test_sales_follow_up_from_salesforce(metrics_warehouse, monkeypatch):
     monkeypatch.setenv("CRM", "salesforce")
     try:
         run_dbt(["build", *select], url=metrics_warehouse.url)
-        rows = _rows(metrics_warehouse.url,
+        rows = query_rows(metrics_warehouse.url,
                      "select owner_name, team, sum(mqls) as mqls,"
                      " sum(touched_within_sla) as within, sum(never_touched) as never"
                      " from audit.sales_follow_up_summary group by 1, 2")
@@ -189,7 +182,7 @@ def test_rejection_reasons_match_the_truth(metrics_warehouse):
     recorded before the horizon, with its reason. (Campaigns are not compared: the truth keeps
     a campaign for ad clicks only, the warehouse also the utm_campaign of emails.)"""
     truth = [p for p in _counted(metrics_warehouse.truth) if _known(p["disqualified_at"])]
-    rows = _rows(metrics_warehouse.url,
+    rows = query_rows(metrics_warehouse.url,
                  "select * from audit.sales_feedback_reasons where reason_type = 'rejected'")
     by_reason: Counter[str] = Counter()
     by_channel: Counter[tuple[str, str]] = Counter()
@@ -204,7 +197,7 @@ def test_lost_reasons_match_the_truth(metrics_warehouse):
     """Exact, per reason and per reason and first-touch channel: deals closed lost before the
     horizon (opportunities.csv outcome lost), with the reason the CRM recorded."""
     lost = [o for o in _opportunities(metrics_warehouse.truth) if o["outcome"] == "lost"]
-    rows = _rows(metrics_warehouse.url,
+    rows = query_rows(metrics_warehouse.url,
                  "select * from audit.sales_feedback_reasons where reason_type = 'lost'")
     by_reason: Counter[str] = Counter()
     by_channel: Counter[tuple[str, str]] = Counter()
@@ -231,7 +224,7 @@ def test_self_reported_agreement_matches_the_truth(metrics_warehouse, emails, tr
     agreeing = [p for p in answered if _agrees(p["heard_about"], p["first_touch_channel"])]
     assert 0 < len(agreeing) < len(answered)
 
-    per_person = _rows(metrics_warehouse.url, "select * from audit.self_reported_vs_tracked")
+    per_person = query_rows(metrics_warehouse.url, "select * from audit.self_reported_vs_tracked")
     assert len(per_person) == len(answered)
     for row in per_person:
         person = truth_by_email[emails[row["person_id"]]]
@@ -239,7 +232,7 @@ def test_self_reported_agreement_matches_the_truth(metrics_warehouse, emails, tr
             person["heard_about"], person["first_touch_channel"],
             _agrees(person["heard_about"], person["first_touch_channel"])), row["person_id"]
 
-    agreement = _rows(metrics_warehouse.url, "select * from audit.self_reported_agreement")
+    agreement = query_rows(metrics_warehouse.url, "select * from audit.self_reported_agreement")
     channels = Counter(p["first_touch_channel"] for p in answered)
     agree_channels = Counter(p["first_touch_channel"] for p in agreeing)
     assert {r["first_touch_channel"]: (r["people_answered"], r["people_agreeing"])
@@ -257,7 +250,7 @@ def test_self_reported_confusion_matches_the_truth(metrics_warehouse, truth_by_e
     """Exact: the cross-tab of answers and tracked first-touch channels, cell by cell."""
     truth = Counter((p["heard_about"], p["first_touch_channel"])
                     for p in truth_by_email.values() if p["heard_about"])
-    rows = _rows(metrics_warehouse.url, "select * from audit.self_reported_confusion")
+    rows = query_rows(metrics_warehouse.url, "select * from audit.self_reported_confusion")
     assert {(r["self_reported_source"], r["first_touch_channel"]): r["people"]
             for r in rows} == dict(truth)
     assert all(r["agrees"] == _agrees(r["self_reported_source"], r["first_touch_channel"])
@@ -267,7 +260,7 @@ def test_self_reported_confusion_matches_the_truth(metrics_warehouse, truth_by_e
 # --- the funnel --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def history(metrics_warehouse) -> list[dict]:
-    return _rows(metrics_warehouse.url,
+    return query_rows(metrics_warehouse.url,
                  "select * from audit.funnel_stage_history order by person_id, stage_order")
 
 
@@ -339,7 +332,7 @@ def test_stage_history_is_the_truths_funnel(metrics_warehouse, history, emails, 
 
 def test_conversion_weekly_sums_to_dim_people(metrics_warehouse, people):
     """Exact: summed over every row, each stage's people are dim_people's stage count."""
-    rows = _rows(metrics_warehouse.url, "select * from audit.funnel_conversion_weekly")
+    rows = query_rows(metrics_warehouse.url, "select * from audit.funnel_conversion_weekly")
     for stage in STAGES:
         assert sum(r[f"{stage}_people"] for r in rows) == sum(
             p[f"{stage}_at"] is not None for p in people), stage
@@ -355,7 +348,7 @@ def test_conversion_weekly_rates_and_velocity(metrics_warehouse, people):
         week = inquiry - timedelta(days=inquiry.weekday())
         cohorts[(week, p["first_touch_channel"], p["first_touch_campaign"] or "(none)",
                  "sales" if p["is_sales_created"] else "marketing")].append(p)
-    rows = _rows(metrics_warehouse.url, "select * from audit.funnel_conversion_weekly")
+    rows = query_rows(metrics_warehouse.url, "select * from audit.funnel_conversion_weekly")
     assert {(r["cohort_week"], r["first_touch_channel"], r["first_touch_campaign"],
              r["segment"]) for r in rows} == set(cohorts)
     for row in rows:
@@ -383,6 +376,6 @@ def test_conversion_weekly_rates_and_velocity(metrics_warehouse, people):
 def test_every_new_mart_carries_the_contract_version(metrics_warehouse):
     version = contract.load()["version"]
     for mart in NEW_MARTS:
-        rows = _rows(metrics_warehouse.url,
+        rows = query_rows(metrics_warehouse.url,
                      f"select distinct lead_definition_version from audit.{mart}")
         assert rows == [{"lead_definition_version": version}], mart

@@ -21,10 +21,11 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 from psycopg import sql
+from support import query_rows
 
-# the marts rebuilt in the copy with won deals: everything from the deals to the scorecard
-WON_DEALS_MARTS = ["dim_people", "opportunities", "pipeline_sourced_influenced",
-                   "channel_efficiency", "weekly_scorecard"]
+# rebuilt in the copy with won deals: every model downstream of the raw deals (intermediate
+# tables such as int_people__records included, or the marts would read the old deals)
+WON_DEALS_MODELS = "source:hubspot.deals+"
 
 
 def _mf(url: str, metrics: list[str], group_by: list[str], out: Path) -> list[dict[str, str]]:
@@ -37,13 +38,6 @@ def _mf(url: str, metrics: list[str], group_by: list[str], out: Path) -> list[di
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     with open(out) as handle:
         return list(csv.DictReader(handle))
-
-
-def _rows(url: str, query: str) -> list[dict]:
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(query)
-        columns = [c.name for c in cur.description]
-        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
 
 
 def _number(value: str | Decimal | float | int | None) -> Decimal | None:
@@ -89,8 +83,8 @@ def test_speed_to_lead_by_owner_and_channel_equals_sales_follow_up_summary(
     answered = {(r["mql__owner_id"] or None, r["channel"]): r
                 for r in _mf(metrics_warehouse.url, metrics, ["mql__owner_id", "channel"],
                              tmp_path / "follow_up.csv")}
-    summary = _rows(metrics_warehouse.url, "select * from audit.sales_follow_up_summary")
-    averages = {(r["owner_id"], r["first_touch_channel"]): r["hours"] for r in _rows(
+    summary = query_rows(metrics_warehouse.url, "select * from audit.sales_follow_up_summary")
+    averages = {(r["owner_id"], r["first_touch_channel"]): r["hours"] for r in query_rows(
         metrics_warehouse.url, "select owner_id, first_touch_channel,"
         " avg(hours_to_first_touch) as hours from audit.sales_follow_up group by 1, 2")}
     assert len(summary) > 5 and sum(r["never_touched"] for r in summary) > 0
@@ -115,7 +109,7 @@ def _swap_db(url: str, database: str) -> str:
 def won_deals_warehouse(metrics_warehouse, pg_server: str):
     """A copy of the metrics warehouse where every other open HubSpot deal was won 12 days
     after its creation (the raw records: stage closedwon, a closedwon entry in the stage
-    history), with the marts that read deals rebuilt by dbt."""
+    history), with every model downstream of the deals rebuilt by dbt."""
     from revwh.transform import run_dbt
 
     source = urlsplit(metrics_warehouse.url).path.lstrip("/")
@@ -143,7 +137,7 @@ def won_deals_warehouse(metrics_warehouse, pg_server: str):
             where record #>> '{properties,dealstage}' not in ('closedwon', 'closedlost')
                 and (record ->> 'id')::bigint % 2 = 0""").rowcount
     assert won > 0
-    run_dbt(["run", "--select", *WON_DEALS_MARTS], url=url)
+    run_dbt(["run", "--select", WON_DEALS_MODELS], url=url)
     yield url
     with psycopg.connect(pg_server, autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(
@@ -162,7 +156,7 @@ def test_weekly_metrics_equal_the_weekly_scorecard(won_deals_warehouse: str, tmp
                 for r in _mf(won_deals_warehouse, [*counted, *ratios], ["metric_time__week"],
                              tmp_path / "weekly.csv")
                 if r["metric_time__week"]}
-    scorecard = {str(r["week_start"]): r for r in _rows(
+    scorecard = {str(r["week_start"]): r for r in query_rows(
         won_deals_warehouse, "select * from audit.weekly_scorecard")}
     # the copy has won deals, so the won figures are there to compare
     assert sum(r["won_revenue"] for r in scorecard.values()) > 0
@@ -188,7 +182,7 @@ def test_channel_metrics_equal_channel_efficiency(won_deals_warehouse: str, tmp_
     answered = {r["channel"]: r for r in _mf(
         won_deals_warehouse, [*counted, *costs, *ratios], ["channel"],
         tmp_path / "channels.csv")}
-    marts = {r["channel"]: r for r in _rows(
+    marts = {r["channel"]: r for r in query_rows(
         won_deals_warehouse, "select * from audit.channel_efficiency where breakdown = 'channel'")}
     assert sum(1 for r in marts.values() if r["cac"]) >= 2
     assert sum(1 for r in marts.values() if r["roas"]) >= 2
@@ -209,7 +203,7 @@ def test_channel_groups_come_from_the_taxonomy(won_deals_warehouse: str, tmp_pat
     answered = {r["channel__channel_group"]: r for r in _mf(
         won_deals_warehouse, ["spend", "pipeline"], ["channel__channel_group"],
         tmp_path / "groups.csv")}
-    expected = _rows(won_deals_warehouse,
+    expected = query_rows(won_deals_warehouse,
                      "select c.channel_group, sum(e.spend) as spend,"
                      " sum(e.sourced_pipeline) as pipeline from audit.channel_efficiency e"
                      " join reference.channels c using (channel)"
