@@ -230,19 +230,21 @@ def _open_dashboard(page: Any, superset: SimpleNamespace, slug: str, expected: i
     page.goto(f"{superset.base}/superset/dashboard/{slug}/")
     page.wait_for_selector('[data-test="chart-grid-component"]')
     deadline = time.monotonic() + 300
+    settled_before = False
     while True:
         states = _chart_states(page)
-        settled = [s for s in states if not s["loading"] and (s["rendered"] or s["error"]
-                                                              or s["empty"])]
-        if (len(states) >= expected and len(settled) == len(states)) or (
-                time.monotonic() > deadline):
+        settled = len(states) >= expected and all(
+            not s["loading"] and (s["rendered"] or s["error"] or s["empty"]) for s in states)
+        # settled twice in a row, 2 s apart: the dashboard can re-render its grid once more
+        # after the first charts draw (its filter state), which would empty it for a moment
+        if (settled and settled_before) or time.monotonic() > deadline:
             break
-        time.sleep(1)
-    page.wait_for_timeout(2000)  # let the charts' animations finish before the screenshot
+        settled_before = settled
+        page.wait_for_timeout(2000 if settled else 1000)
     shot = ARTIFACTS / f"{slug}.png"
     page.screenshot(path=str(shot), full_page=True)
     _report(page, f"screenshot of {slug}: {shot}")
-    return _chart_states(page)
+    return states
 
 
 def _report(page: Any, line: str) -> None:
