@@ -238,6 +238,20 @@ class AirflowServices:
             "max_active_runs": max_active_runs, "dag_run_conf": conf or {},
             "reprocess_behavior": reprocess})
 
+    def wait_for_backfill(self, backfill_id: int, timeout: float = 300, poll: float = 2
+                          ) -> dict:
+        """Until the scheduler has marked the backfill complete (after its last run ends): a
+        DAG takes one running backfill at a time."""
+        deadline = time.monotonic() + timeout
+        while True:
+            backfill = self.api("GET", f"backfills/{backfill_id}")
+            if backfill.get("completed_at"):
+                return backfill
+            if time.monotonic() > deadline:
+                raise AirflowServiceError(
+                    f"backfill {backfill_id} not complete after {timeout:.0f} s: {backfill}")
+            time.sleep(poll)
+
     def trigger(self, dag_id: str, day: date, conf: dict | None = None) -> dict:
         """A manual run over the day's interval (POST /api/v2/dags/{dag_id}/dagRuns)."""
         return self.api("POST", f"dags/{dag_id}/dagRuns", {

@@ -23,3 +23,20 @@ def mart_checksums(url: str | None = None, schema: str = PUBLISHED_SCHEMA) -> di
             "select count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|'"
             " order by t::text)), '') from {} t").format(
             sql.Identifier(schema, table))).fetchone()[0] for table in tables}
+
+
+def mart_differences(url_a: str, url_b: str, tables: list[str], schema: str = PUBLISHED_SCHEMA,
+                     limit: int = 5) -> dict[str, dict[str, list[str]]]:
+    """For each table, up to `limit` rows (as text) found only in a and only in b: what an
+    unequal checksum hides."""
+    def rows(url: str, table: str) -> set[str]:
+        with connect(url) as conn:
+            return {row[0] for row in conn.execute(sql.SQL("select t::text from {} t").format(
+                sql.Identifier(schema, table)))}
+
+    differences = {}
+    for table in tables:
+        a, b = rows(url_a, table), rows(url_b, table)
+        differences[table] = {"only_in_a": sorted(a - b)[:limit],
+                              "only_in_b": sorted(b - a)[:limit]}
+    return differences
