@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from revwh.airflow_services import AirflowServices, airflow_bin, free_port, services_env  # noqa: E402
-from revwh.mart_checksums import mart_checksums  # noqa: E402
+from revwh.mart_checksums import differing_marts, mart_checksums  # noqa: E402
 
 DAG_ID = "revenue_nightly"
 START = date(2026, 9, 1)
@@ -188,10 +188,8 @@ def bench_backfill(landing: Path, scratch: Path, days: int, parallel: int, made:
         finally:
             services.stop()
         checksums[label] = mart_checksums(url)
-    differing = sorted(mart for mart, checksum in checksums["parallel"].items()
-                       if checksums["serial"].get(mart) != checksum)
-    figures["identical marts"] = (checksums["parallel"].keys() == checksums["serial"].keys()
-                                  and not differing)
+    differing = differing_marts(checksums["parallel"], checksums["serial"])
+    figures["identical marts"] = not differing
     if differing:
         figures["marts that differ"] = ", ".join(differing)
     return figures

@@ -26,7 +26,7 @@ import psycopg
 import pytest
 
 from revwh.airflow_services import AirflowServices, free_port, services_env
-from revwh.mart_checksums import mart_checksums, mart_differences
+from revwh.mart_checksums import differing_marts, mart_checksums, mart_differences
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
 
@@ -186,8 +186,7 @@ def operated(staged: Path, warehouse: str, airflow_db_factory, database_factory,
         runs = services.wait_for_runs(DAG_ID, count=len(DAYS), timeout=1800)
         nightly_result = nightly.result()
         backfilled = mart_checksums(backfill_url)
-        differing = [mart for mart, checksum in backfilled.items()
-                     if nightly_result.checksums.get(mart) != checksum]
+        differing = differing_marts(backfilled, nightly_result.checksums)
         yield SimpleNamespace(
             services=services, backfill=backfill, runs=runs, url=backfill_url,
             backfilled=backfilled, nightly=nightly_result,
@@ -233,10 +232,9 @@ def test_a_backfill_through_the_rest_api_equals_the_nightly_runs(operated):
                   for r in runs) == [
         (d.isoformat(), (d + timedelta(days=1)).isoformat(), "backfill") for d in DAYS]
     # the same marts, row for row, as the days run one by one as they landed
-    differing = sorted(mart for mart, checksum in operated.backfilled.items()
-                       if operated.nightly.checksums.get(mart) != checksum)
     assert operated.backfilled.keys() == operated.nightly.checksums.keys()
-    assert not differing, json.dumps(operated.differences, indent=1)
+    assert not differing_marts(operated.backfilled, operated.nightly.checksums), json.dumps(
+        operated.differences, indent=1)
     for mart in ("ad_performance_daily", "daily_channel_performance", "dim_people",
                  "funnel_stage_history", "weekly_scorecard"):
         assert not operated.backfilled[mart].startswith("0:"), mart

@@ -25,6 +25,12 @@ def mart_checksums(url: str | None = None, schema: str = PUBLISHED_SCHEMA) -> di
             sql.Identifier(schema, table))).fetchone()[0] for table in tables}
 
 
+def differing_marts(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    """The marts whose checksums (mart_checksums) differ between a and b, or that only one
+    of them has."""
+    return sorted(mart for mart in a.keys() | b.keys() if a.get(mart) != b.get(mart))
+
+
 def mart_differences(url_a: str, url_b: str, tables: list[str], schema: str = PUBLISHED_SCHEMA,
                      limit: int = 5) -> dict[str, dict[str, list[str]]]:
     """For each table, up to `limit` rows (as text) found only in a and only in b: what an
