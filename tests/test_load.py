@@ -11,7 +11,7 @@ import pytest
 
 from revwh.errors import LoadRejected
 from revwh.extract import locate_interval
-from revwh.load import load_file
+from revwh.load import load_file, refresh_statistics
 from revwh.pipeline import load_platform
 from revwh.sources import SOURCES
 
@@ -196,3 +196,20 @@ def test_a_landing_url_on_another_filesystem_needs_no_code_change(conn):
     assert files[0]["url"].endswith(f"/landing/{SOURCE.partition_path(DAY)}/contacts.jsonl")
     results = load_platform("hubspot", files)
     assert results[0]["rows_loaded"] == 7
+
+
+def test_a_load_that_grows_a_table_by_a_tenth_refreshes_its_statistics(conn, tmp_path: Path):
+    """The planner sees a freshly loaded raw table as it is (without statistics it reads the
+    whole history where the day index would do: the lookback window's tests and models)."""
+    path = tmp_path / "contacts.jsonl"
+    path.write_text("\n".join(_contact(n) for n in range(200)) + "\n")
+    day = date(2026, 7, 1)
+    loaded = load_file(conn, SOURCE, day, str(path)).rows_loaded
+    assert refresh_statistics(conn, SOURCE, loaded)  # more than a tenth: analyzed
+    rows = conn.execute("select count(*) from raw_hubspot.contacts").fetchone()[0]
+    estimate = conn.execute("select reltuples from pg_class"
+                            " where oid = 'raw_hubspot.contacts'::regclass").fetchone()[0]
+    assert estimate == rows
+    assert not refresh_statistics(conn, SOURCE, rows // 10)  # a tenth or less: left alone
+    conn.execute("delete from raw_hubspot.contacts where _partition_date = %s", (day,))
+    conn.commit()

@@ -344,6 +344,29 @@ def load_file(conn: psycopg.Connection, source: Source, day: date, url: str,
     return result
 
 
+# A raw table's planner statistics are refreshed when a load adds more than this share of its rows
+# (autovacuum's default analyze threshold, but at once rather than some time later).
+STATISTICS_STALE_SHARE = 0.1
+
+
+def refresh_statistics(conn: psycopg.Connection, source: Source, rows_loaded: int) -> bool:
+    """ANALYZE the source's raw table when it has never been analyzed or the rows just loaded
+    are more than STATISTICS_STALE_SHARE of what it held at its last analysis; whether it did.
+
+    Without statistics the planner takes a freshly loaded table for far bigger than it is and
+    reads all of it where an index on the day partition would do: the dbt tests and incremental
+    models that read only the lookback window's days then cost as much as the whole history.
+    """
+    table = f"{source.raw_schema}.{source.raw_table}"
+    reltuples = conn.execute("select reltuples from pg_class where oid = %s::regclass",
+                             (table,)).fetchone()[0]
+    if reltuples >= 0 and rows_loaded <= STATISTICS_STALE_SHARE * reltuples:
+        return False
+    conn.execute(sql.SQL("analyze {}").format(sql.Identifier(source.raw_schema,
+                                                             source.raw_table)))
+    return True
+
+
 def already_loaded(conn: psycopg.Connection, source: Source, day: date, url: str,
                    size: int) -> bool:
     """The newest load of (source, day) was this very file (landed files never change)."""

@@ -44,6 +44,7 @@ def load_platform(platform: str, files: list[dict], run_id: str | None = None) -
     when a newer pull of it has landed since its last load.
     """
     results = []
+    loaded: dict[str, int] = {}
     with connect() as conn:
         schema.ensure(conn)
         for landed in files:
@@ -58,6 +59,10 @@ def load_platform(platform: str, files: list[dict], run_id: str | None = None) -
                      result.day, result.rows_loaded, result.rows_quarantined, result.sha256[:12],
                      f"; new fields: {', '.join(result.new_fields)}" if result.new_fields else "")
             results.append(result.to_dict())
+            loaded[source.key] = loaded.get(source.key, 0) + result.rows_loaded
+        for key, rows in loaded.items():
+            if load.refresh_statistics(conn, SOURCES[key], rows):
+                log.info("%s: planner statistics refreshed", key)
     return results
 
 
