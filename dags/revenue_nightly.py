@@ -2,9 +2,10 @@
 
 The dbt build is the task group `dbt_build`: one task per dbt model and seed, each model's tests
 after it (astronomer-cosmos, rendered from the manifest `make setup` writes:
-revwh.cosmos_build). Under a scheduler one task runs the `dbt build` and the model tasks watch
-it (Cosmos WATCHER; they defer to the triggerer); through dag.test (revwh run) each task runs its
-own dbt command (LOCAL). Clear one model's task to rebuild just that model.
+revwh.cosmos_build). One task runs the night's `dbt build` and the model tasks report their
+models' outcomes from the triggerer (Cosmos WATCHER: revwh.cosmos_watcher); clear one model's
+task to rebuild just that model. With REVWH_DBT_EXECUTION_MODE=single, and under dag.test
+(revwh run, make demo), one task, `transform`, runs the build instead.
 
 Each run owns one data interval, midnight to midnight UTC (CronDataIntervalTimetable), and
 processes exactly the extracts of that interval. The work lives in plugins/revwh/pipeline.py.

@@ -29,6 +29,7 @@ from revwh.simulate.writers import write_extracts
 pytestmark = pytest.mark.timeout(3600)
 
 CLEARED = "dbt_build.weekly_scorecard.run"  # a model nothing else is built from
+PRODUCER = "dbt_build.dbt_producer_watcher"  # the task that runs the one dbt build
 DAG_ID = "revenue_nightly"
 DAY = date(2026, 9, 1)
 
@@ -105,8 +106,14 @@ def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_fact
         services.wait_for_runs(DAG_ID, run_ids={run["dag_run_id"]}, timeout=1500)
         after = services.task_instances(DAG_ID, run["dag_run_id"])
         cleared_log = services.task_log(DAG_ID, run["dag_run_id"], CLEARED)
+        # then the whole build again, as a rerun of the day does (a backfill reprocessing it)
+        services.clear(DAG_ID, run["dag_run_id"], ["claim_build"])
+        services.wait_for_runs(DAG_ID, run_ids={run["dag_run_id"]}, timeout=1500)
+        rerun = services.task_instances(DAG_ID, run["dag_run_id"])
+        producer_log = services.task_log(DAG_ID, run["dag_run_id"], PRODUCER)
         codes = services.stop()
         yield {"run": run, "tis": tis, "after": after, "cleared_log": cleared_log,
+               "rerun": rerun, "producer_log": producer_log,
                "queue": queue, "url": url, "codes": codes,
                "escalated": services.escalated, "airflow_url": airflow_url,
                "worker_log": services.log_tail("celery-worker", 10_000_000)}
@@ -138,6 +145,8 @@ def test_every_task_ran_on_the_celery_worker(celery_run: dict):
         assert any(f"task_id='{task_id}'" in line for line in executed), task_id
     for task_id in watchers - {CLEARED, f"{CLEARED[:-4]}.test"}:
         assert not any(f"task_id='{task_id}'" in line for line in executed), task_id
+    for task_id in (CLEARED, f"{CLEARED[:-4]}.test"):  # when cleared on its own; not on the rerun
+        assert sum(f"task_id='{task_id}'" in line for line in executed) == 1, task_id
     # ... and reported each result to the result backend in PostgreSQL
     with psycopg.connect(celery_run["airflow_url"].replace("+psycopg2", "")) as conn:
         results = conn.execute("select status, count(*) from celery_taskmeta group by 1"
@@ -158,6 +167,20 @@ def test_a_cleared_model_task_rebuilds_just_that_model(celery_run: dict):
     log = celery_run["cleared_log"]
     assert "--select" in log and "weekly_scorecard" in log, log[-3000:]
     assert "1 of 1" in log, log[-3000:]
+
+
+def test_a_rerun_of_the_day_runs_the_one_dbt_build_again(celery_run: dict):
+    """Cosmos' producer skips itself on a later try (every model's task would then run its own
+    dbt command); here it builds again, and the model tasks report the new build."""
+    after = {ti["task_id"]: ti for ti in celery_run["after"]}
+    rerun = {ti["task_id"]: ti for ti in celery_run["rerun"]}
+    assert rerun[PRODUCER]["try_number"] == after[PRODUCER]["try_number"] + 1
+    for task_id, ti in rerun.items():
+        assert ti["state"] == "success", task_id
+        if task_id.startswith("dbt_build."):
+            assert ti["try_number"] == after[task_id]["try_number"] + 1, task_id
+    log = celery_run["producer_log"]
+    assert "545 data tests" in log and "Completed successfully" in log, log[-3000:]
 
 
 def test_the_run_published_its_day(celery_run: dict):

@@ -32,12 +32,11 @@ from revwh.errors import WarehouseError
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 MANIFEST_COMMAND = "make setup (or: PYTHONPATH=plugins .venv/bin/python -m revwh.cli dbt-manifest)"
 GROUP_ID = "dbt_build"
-# How Cosmos runs the per-model tasks (REVWH_DBT_EXECUTION_MODE; measured in
-# docs/benchmarks.md, "Cosmos execution mode"):
-# watcher (default): one task runs the whole `dbt build`; each model's task is a sensor of its
-#   model's outcome, deferred to the triggerer (make airflow and docker compose run one);
-#   a cleared model task runs its model's dbt command itself.
-#   The model tasks start in the triggerer (revwh.cosmos_watcher), not in a worker.
+# How the DAG runs dbt (REVWH_DBT_EXECUTION_MODE; measured in docs/benchmarks.md, "Cosmos: the
+# dbt build as a task per model"):
+# watcher (default): one task runs the whole `dbt build`; each model's task reports its model's
+#   outcome, started and ended in the triggerer (revwh.cosmos_watcher; make airflow and docker
+#   compose run one); a model task cleared on its own runs its model's dbt command itself.
 # local: each task runs its own dbt command (dbt run / dbt test of its model).
 # single: no task per model: one task, `transform`, runs the whole `dbt build`. revwh.dagrun
 #   (dag.test: revwh run, make demo, the end-to-end tests) uses it unless told otherwise:
