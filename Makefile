@@ -17,8 +17,12 @@ $(LOCAL)/uv/bin/uv:
 	$(BOOTSTRAP_PYTHON) -m venv $(LOCAL)/uv
 	$(LOCAL)/uv/bin/pip install --quiet uv==$(UV_VERSION)
 
-setup: $(UV)  ## install everything from the lock file into .venv
+setup: $(UV)  ## install everything from the lock file into .venv, write the dbt manifest
 	$(UV) sync --frozen --python 3.11
+	$(RUN) python -m revwh.cli dbt-manifest
+
+dbt-manifest:  ## dbt parse: the manifest the DAG's per-model dbt tasks are rendered from
+	$(RUN) python -m revwh.cli dbt-manifest
 
 demo: setup  ## generate demo extracts and run the nightly DAG for each demo day
 	$(RUN) python -m revwh.cli demo
@@ -59,8 +63,8 @@ db-stop: setup  ## stop the embedded PostgreSQL
 db-url: setup  ## print the warehouse URL
 	@$(RUN) python -m revwh.cli db url
 
-.PHONY: help setup demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
-	bench-loader bench-dbt bench-gate bench-airflow
+.PHONY: help setup dbt-manifest demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
+	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos
 
 bench: bench-loader bench-dbt bench-gate  ## every benchmark (figures in docs/benchmarks.md)
 
@@ -69,6 +73,9 @@ bench-loader: setup  ## the loader vs raw COPY vs pandas to_sql at 1x and 10x
 
 bench-airflow: setup  ## benchmarks: a nightly run's Airflow overhead; a 30-day backfill, parallel vs serial
 	$(RUN) python bench/airflow_bench.py $(BENCH_ARGS)
+
+bench-cosmos: setup  ## the nightly dbt build: Cosmos LOCAL vs WATCHER vs one dbt build task
+	$(RUN) python bench/cosmos_bench.py $(BENCH_ARGS)
 
 bench-dbt: setup  ## nightly incremental dbt build vs full refresh on 365 simulated days
 	$(RUN) python bench/dbt_bench.py

@@ -1,5 +1,12 @@
 """The nightly revenue warehouse run: extract -> load -> dbt build -> audit -> publish.
 
+The dbt build is the task group `dbt_build`: one task per dbt model and seed, each model's tests
+after it (astronomer-cosmos, rendered from the manifest `make setup` writes:
+revwh.cosmos_build). One task runs the night's `dbt build` and the model tasks report their
+models' outcomes from the triggerer (Cosmos WATCHER: revwh.cosmos_watcher); clear one model's
+task to rebuild just that model. With REVWH_DBT_EXECUTION_MODE=single, and under dag.test
+(revwh run, make demo), one task, `transform`, runs the build instead.
+
 Each run owns one data interval, midnight to midnight UTC (CronDataIntervalTimetable), and
 processes exactly the extracts of that interval. The work lives in plugins/revwh/pipeline.py.
 A failed task or run is reported to the log and to REVWH_ALERT_WEBHOOK_URL (revwh.alerting).
@@ -7,7 +14,8 @@ A failed task or run is reported to the log and to REVWH_ALERT_WEBHOOK_URL (revw
 Extract and load of different days run in parallel (in a backfill); the build, the audit and
 the publish run one DAG run at a time: `claim_build` (a setup task) waits for and takes the
 build lease of the shared audit schema, `release_build` (its teardown) gives it back whatever
-happened (revwh.lease). Clearing any of them clears the claim and the release too.
+happened (revwh.lease). Clearing any of them, any model's task included, clears the claim and
+the release too. Only `publish` emits an Asset (the model tasks emit none).
 
 Params of a manual run or backfill: `platforms` (the sources to extract and load; the others'
 tasks skip) and `full_refresh` (rebuild the incremental dbt models from scratch).
@@ -15,17 +23,23 @@ tasks skip) and `full_refresh` (rebuild the incremental dbt models from scratch)
 
 from __future__ import annotations
 
+import uuid
+
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import Asset, Param, PokeReturnValue, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from revwh.alerting import on_dag_failure, on_task_failure
 from revwh.config import BUILD_LEASE_POKE_SECONDS, build_lease_stale_after
+from revwh.cosmos_build import dbt_task_group, execution_mode
 from revwh.sources import enabled_sources
 
 # One extract and one load task per platform; the CRM's platform follows CRM=hubspot|salesforce.
 PLATFORMS = sorted({source.platform for source in enabled_sources().values()})
+
+# Published marts: downstream DAGs scheduled on this Asset start only after an audited publish.
+MARTS = Asset(name="revwh_marts", uri="revwh://warehouse/marts")
 
 PARAMS = {
     "platforms": Param(
@@ -69,10 +83,13 @@ def revenue_nightly():
     @task.sensor(poke_interval=BUILD_LEASE_POKE_SECONDS, mode="poke",
                  timeout=2 * build_lease_stale_after().total_seconds(),
                  trigger_rule="none_failed_min_one_success")
-    def claim_build(run_id=None) -> bool:
+    def claim_build(run_id=None) -> PokeReturnValue:
         from revwh.pipeline import claim_build
 
-        return claim_build(run_id)
+        # a new token each time the lease is taken: the model tasks tell this build's results
+        # from an earlier one's by it (revwh.cosmos_watcher)
+        claimed = claim_build(run_id)
+        return PokeReturnValue(is_done=claimed, xcom_value=uuid.uuid4().hex if claimed else None)
 
     @task
     def transform(params=None) -> dict:
@@ -86,7 +103,7 @@ def revenue_nightly():
 
         return audit_marts(data_interval_start, data_interval_end, run_id)
 
-    @task
+    @task(outlets=[MARTS])
     def publish(data_interval_start=None, data_interval_end=None, run_id=None) -> dict:
         from revwh.pipeline import publish_marts
 
@@ -110,7 +127,8 @@ def revenue_nightly():
         files = extract.override(task_id=f"extract_{platform}")(platform)
         loads.append(load.override(task_id=f"load_{platform}")(platform, files))
     claimed = claim_build()
-    built = transform()
+    # a task per dbt model (Cosmos), or one `transform` task (REVWH_DBT_EXECUTION_MODE=single)
+    built = transform() if execution_mode() == "single" else dbt_task_group()
     checked = audit()
     published = publish()
     loads >> claimed >> built >> checked >> published

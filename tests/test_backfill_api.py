@@ -172,6 +172,10 @@ def operated(staged: Path, warehouse: str, airflow_db_factory, database_factory,
                         backfill_landing)
     # no scheduled run of "yesterday" when the DAG is unpaused: only the backfill's runs
     backfill_env["AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE"] = "False"
+    # the dbt build as one task: what is checked here (backfill, lease, identical marts, a
+    # rerun with params) does not depend on it, and a task per model costs minutes a run on two
+    # cores; the per-model tasks' run, clear and rerun are tests/test_celery.py's
+    backfill_env["REVWH_DBT_EXECUTION_MODE"] = "single"
     env = services_env(backfill_env, home / "airflow", free_port())
     services = AirflowServices.start(env, [["api-server"], ["scheduler"], ["dag-processor"]],
                                      home / "logs", migrate=False)

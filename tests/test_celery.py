@@ -1,6 +1,7 @@
 """The compose stack's executor path for real: the nightly DAG for one day through a Celery
-worker, Redis as the broker and the result backend in PostgreSQL (the scheduler, API server
-and DAG processor as separate processes, as in docker-compose.yml).
+worker, Redis as the broker and the result backend in PostgreSQL (the scheduler, API server,
+DAG processor and triggerer as separate processes, as in docker-compose.yml: the dbt model
+tasks of Cosmos' WATCHER mode defer to the triggerer).
 
 Redis: REVWH_TEST_REDIS_URL if set (.ci/run sets it when a Redis answers on 127.0.0.1:6379,
 e.g. redis://127.0.0.1:6379/11), else a redis-server of its own on a free port if the binary
@@ -27,6 +28,8 @@ from revwh.simulate.writers import write_extracts
 # machine: more than the suite's per-test limit.
 pytestmark = pytest.mark.timeout(3600)
 
+CLEARED = "dbt_build.weekly_scorecard.run"  # a model nothing else is built from
+PRODUCER = "dbt_build.dbt_producer_watcher"  # the task that runs the one dbt build
 DAG_ID = "revenue_nightly"
 DAY = date(2026, 9, 1)
 
@@ -89,7 +92,8 @@ def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_fact
               "--celery-hostname", f"{queue}@%h", "--without-mingle", "--without-gossip",
               "--skip-serve-logs"]
     services = AirflowServices.start(
-        env, [["api-server"], ["scheduler"], ["dag-processor"], worker], home / "logs",
+        env, [["api-server"], ["scheduler"], ["dag-processor"], ["triggerer"], worker],
+        home / "logs",
         migrate=False)
     try:
         services.wait_ready(DAG_ID)
@@ -97,8 +101,20 @@ def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_fact
         run = services.trigger(DAG_ID, DAY)
         services.wait_for_runs(DAG_ID, run_ids={run["dag_run_id"]}, timeout=1500)
         tis = services.task_instances(DAG_ID, run["dag_run_id"])
+        # then one model's task cleared with its downstream, as after a fix to that model
+        services.clear(DAG_ID, run["dag_run_id"], [CLEARED])
+        services.wait_for_runs(DAG_ID, run_ids={run["dag_run_id"]}, timeout=1500)
+        after = services.task_instances(DAG_ID, run["dag_run_id"])
+        cleared_log = services.task_log(DAG_ID, run["dag_run_id"], CLEARED)
+        # then the whole build again, as a rerun of the day does (a backfill reprocessing it)
+        services.clear(DAG_ID, run["dag_run_id"], ["claim_build"])
+        services.wait_for_runs(DAG_ID, run_ids={run["dag_run_id"]}, timeout=1500)
+        rerun = services.task_instances(DAG_ID, run["dag_run_id"])
+        producer_log = services.task_log(DAG_ID, run["dag_run_id"], PRODUCER)
         codes = services.stop()
-        yield {"run": run, "tis": tis, "queue": queue, "url": url, "codes": codes,
+        yield {"run": run, "tis": tis, "after": after, "cleared_log": cleared_log,
+               "rerun": rerun, "producer_log": producer_log,
+               "queue": queue, "url": url, "codes": codes,
                "escalated": services.escalated, "airflow_url": airflow_url,
                "worker_log": services.log_tail("celery-worker", 10_000_000)}
     finally:
@@ -106,23 +122,65 @@ def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_fact
 
 
 def test_every_task_ran_on_the_celery_worker(celery_run: dict):
+    """Every task that needs a worker ran on the Celery worker; the dbt model tasks (Cosmos
+    WATCHER: one task builds, the others report their model) started and ended in the
+    triggerer, with no worker at all (revwh.cosmos_watcher)."""
     tis = celery_run["tis"]
     assert {ti["task_id"] for ti in tis} >= {"extract_ga4", "load_ga4", "claim_build",
-                                            "transform", "audit", "publish", "release_build",
-                                            "summary"}
+                                            "dbt_build.dbt_producer_watcher",
+                                            "dbt_build.int_ga4__sessions.run", "audit",
+                                            "publish", "release_build", "summary"}
+    watchers = {ti["task_id"] for ti in tis if ti["task_id"].startswith("dbt_build.")
+                and not ti["task_id"].startswith("dbt_build.dbt_producer_watcher")}
+    assert len(watchers) >= 140  # a task per model and seed, and one for each one's tests
     for ti in tis:
         assert ti["state"] == "success", ti["task_id"]
         assert ti["queue"] == celery_run["queue"], ti["task_id"]
-    # the worker took each task instance off the queue and ran it ...
+    # the worker took each other task instance off the queue and ran it ...
     executed = [line for line in celery_run["worker_log"].splitlines()
                 if "Executing workload in Celery" in line]
-    for ti in tis:
-        assert any(f"task_id='{ti['task_id']}'" in line for line in executed), ti["task_id"]
+    in_worker = {ti["task_id"] for ti in tis} - watchers - {
+        "dbt_build.dbt_producer_watcher_done"}  # an EmptyOperator: the scheduler ends it
+    for task_id in in_worker:
+        assert any(f"task_id='{task_id}'" in line for line in executed), task_id
+    for task_id in watchers - {CLEARED, f"{CLEARED[:-4]}.test"}:
+        assert not any(f"task_id='{task_id}'" in line for line in executed), task_id
+    for task_id in (CLEARED, f"{CLEARED[:-4]}.test"):  # when cleared on its own; not on the rerun
+        assert sum(f"task_id='{task_id}'" in line for line in executed) == 1, task_id
     # ... and reported each result to the result backend in PostgreSQL
     with psycopg.connect(celery_run["airflow_url"].replace("+psycopg2", "")) as conn:
         results = conn.execute("select status, count(*) from celery_taskmeta group by 1"
                                ).fetchall()
-    assert dict(results).get("SUCCESS", 0) >= len(tis)
+    assert dict(results).get("SUCCESS", 0) >= len(in_worker)
+
+
+def test_a_cleared_model_task_rebuilds_just_that_model(celery_run: dict):
+    before = {ti["task_id"]: ti for ti in celery_run["tis"]}
+    after = {ti["task_id"]: ti for ti in celery_run["after"]}
+    rerun = {task_id for task_id, ti in after.items()
+             if ti["try_number"] > before[task_id]["try_number"]}
+    # the model, its tests and what follows the build (with the lease's setup and teardown)
+    assert rerun == {CLEARED, f"{CLEARED[:-4]}.test", "claim_build", "audit", "publish",
+                     "release_build", "summary"}, rerun
+    assert all(ti["state"] == "success" for ti in after.values())
+    # the cleared task ran its own model's dbt command in the worker (not the whole build)
+    log = celery_run["cleared_log"]
+    assert "--select" in log and "weekly_scorecard" in log, log[-3000:]
+    assert "1 of 1" in log, log[-3000:]
+
+
+def test_a_rerun_of_the_day_runs_the_one_dbt_build_again(celery_run: dict):
+    """Cosmos' producer skips itself on a later try (every model's task would then run its own
+    dbt command); here it builds again, and the model tasks report the new build."""
+    after = {ti["task_id"]: ti for ti in celery_run["after"]}
+    rerun = {ti["task_id"]: ti for ti in celery_run["rerun"]}
+    assert rerun[PRODUCER]["try_number"] == after[PRODUCER]["try_number"] + 1
+    for task_id, ti in rerun.items():
+        assert ti["state"] == "success", task_id
+        if task_id.startswith("dbt_build."):
+            assert ti["try_number"] == after[task_id]["try_number"] + 1, task_id
+    log = celery_run["producer_log"]
+    assert "545 data tests" in log and "Completed successfully" in log, log[-3000:]
 
 
 def test_the_run_published_its_day(celery_run: dict):

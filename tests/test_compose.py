@@ -67,7 +67,7 @@ def test_the_project_is_mounted_into_every_airflow_container(services: dict):
         for folder in ("dags", "plugins", "dbt_project", "expectations", "contracts"):
             assert mounts[f"/opt/revwh/{folder}"] == f"./{folder}", (name, folder)
             assert (ROOT / folder).is_dir()
-        # dbt artifacts written by a run's transform are read by its publish on any worker
+        # dbt artifacts written by a run's audit (dbt docs) are read by its publish on any worker
         assert mounts["/opt/revwh/.local"] == "revwh-state"
         assert "/opt/revwh/landing" in mounts
 

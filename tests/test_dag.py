@@ -1,4 +1,5 @@
-"""The nightly DAG parses, has the expected tasks and wiring, and owns real data intervals."""
+"""The nightly DAG parses, has the expected tasks and wiring (a task per dbt model, rendered by
+Cosmos from the dbt manifest), and owns real data intervals."""
 
 from __future__ import annotations
 
@@ -9,46 +10,248 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from revwh.config import DAGS_DIR
+from revwh.config import DAGS_DIR, DBT_PROJECT_DIR
+from revwh.cosmos_build import (
+    GROUP_ID,
+    MANIFEST_COMMAND,
+    MANIFEST_PATH,
+    manifest_nodes,
+    runtime_dbt_settings,
+    write_manifest,
+)
 from revwh.sources import enabled_sources
 
 PLATFORMS = {source.platform for source in enabled_sources().values()}
 
 
 @pytest.fixture(scope="module")
-def dag():
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def dag(monkeypatch_module):
+    # LOCAL, as dag.test runs it (revwh.dagrun): a dbt command per task; WATCHER below
+    monkeypatch_module.setenv("REVWH_DBT_EXECUTION_MODE", "local")
     bag = DagBag(dag_folder=str(DAGS_DIR))
     assert bag.import_errors == {}
     return bag.dags["revenue_nightly"]
 
 
+def _dbt_tasks(dag) -> list:
+    return [task for task in dag.tasks if task.task_id.startswith(f"{GROUP_ID}.")]
+
+
 def test_tasks_and_dependencies(dag):
     assert {"google_ads", "meta_ads", "linkedin_ads", "ga4", "hubspot", "ecb"} == PLATFORMS
     expected = {f"{step}_{key}" for key in PLATFORMS for step in ("extract", "load")}
-    expected |= {"claim_build", "transform", "audit", "publish", "release_build", "summary"}
-    assert set(dag.task_ids) == expected
+    expected |= {"claim_build", "audit", "publish", "release_build", "summary"}
+    assert {t for t in dag.task_ids if not t.startswith(f"{GROUP_ID}.")} == expected
     for key in PLATFORMS:
         assert dag.get_task(f"extract_{key}").downstream_task_ids == {f"load_{key}"}
         assert "claim_build" in dag.get_task(f"load_{key}").downstream_task_ids
-    assert dag.get_task("claim_build").downstream_task_ids == {"transform", "release_build"}
-    assert dag.get_task("transform").downstream_task_ids == {"audit"}
+    dbt = {task.task_id: task for task in _dbt_tasks(dag)}
+    roots = {tid for tid, task in dbt.items() if not task.upstream_task_ids & set(dbt)}
+    leaves = {tid for tid, task in dbt.items() if not task.downstream_task_ids & set(dbt)}
+    assert dag.get_task("claim_build").downstream_task_ids == roots | {"release_build"}
+    assert dag.get_task("audit").upstream_task_ids == leaves
     assert dag.get_task("audit").downstream_task_ids >= {"publish"}
     assert dag.get_task("publish").downstream_task_ids == {"summary", "release_build"}
     assert dag.get_task("publish").upstream_task_ids == {"audit"}
 
 
+def _task_of(dag, uid: str, step: str) -> str:
+    """The task of a dbt node's step (run, test or seed): `<name>.<step>` in the node's own
+    group when it has tests, else `<name>_<step>`."""
+    name = uid.split(".")[-1]
+    grouped = f"{GROUP_ID}.{name}.{step}"
+    return grouped if grouped in dag.task_ids else f"{GROUP_ID}.{name}_{step}"
+
+
+def test_each_dbt_model_is_a_task_after_its_parents_with_its_tests_after_it(dag):
+    nodes = manifest_nodes()
+    models = [uid for uid in nodes if uid.startswith("model.")]
+    seeds = [uid for uid in nodes if uid.startswith("seed.")]
+    assert len(models) >= 70 and seeds
+    dbt = {task.task_id for task in _dbt_tasks(dag)}
+    expected = {_task_of(dag, uid, "run") for uid in models}
+    expected |= {_task_of(dag, uid, "seed") for uid in seeds}
+    tested = {uid for uid in nodes if f"{GROUP_ID}.{uid.split('.')[-1]}.test" in dag.task_ids}
+    expected |= {_task_of(dag, uid, "test") for uid in tested}
+    assert len(tested) >= 60
+    # a test of several models is a task of its own, after each of them
+    detached = dbt - expected
+    assert len(detached) >= 30
+    for task_id in detached:
+        task = dag.get_task(task_id)
+        assert task_id.endswith("_test") and len(task.upstream_task_ids) >= 2, task_id
+        for parent in task.upstream_task_ids:
+            assert parent.endswith((".test", "_run", "_seed", ".seed")), (task_id, parent)
+        assert f"{GROUP_ID}.{task.select}_test" == task_id
+
+    def done(uid: str) -> str:  # a node is done when its tests passed
+        if uid in tested:
+            return _task_of(dag, uid, "test")
+        return _task_of(dag, uid, "seed" if uid.startswith("seed.") else "run")
+
+    for uid in models:
+        run = dag.get_task(_task_of(dag, uid, "run"))
+        for parent in nodes[uid]:
+            if parent in nodes:
+                assert done(parent) in run.upstream_task_ids, (run.task_id, parent)
+    for uid in tested:
+        test = dag.get_task(_task_of(dag, uid, "test"))
+        step = "seed" if uid.startswith("seed.") else "run"
+        assert test.upstream_task_ids == {_task_of(dag, uid, step)}, uid
+    # the relationships test of sales_follow_up.owner_id runs after both models, not with
+    # the owners' tests (before sales_follow_up is built)
+    owners = dag.get_task(f"{GROUP_ID}.int_crm__owners.test")
+    assert "relationships_sales_follow_up_owner_id" in owners.exclude
+    follow_up = [dag.get_task(t) for t in detached if "sales_follow_up_owner_id" in t]
+    assert len(follow_up) == 1 and follow_up[0].upstream_task_ids >= {
+        owners.task_id, f"{GROUP_ID}.sales_follow_up.test"}
+
+
+def test_the_dbt_tasks_get_params_connection_and_vars_at_run_time(dag):
+    run = dag.get_task(f"{GROUP_ID}.int_ga4__sessions.run")
+    assert run.full_refresh == "{{ params.full_refresh }}"  # templated: the run's param
+    assert "full_refresh" in run.template_fields
+    for task in _dbt_tasks(dag):
+        assert task.interceptors == [runtime_dbt_settings], task.task_id
+        # nothing of the connection or the PII salt is frozen into the DAG at parse time
+        assert not task.vars and "REVWH_PG_PASSWORD" not in (task.env or {}), task.task_id
+
+
+def test_runtime_dbt_settings_are_those_of_run_dbt(monkeypatch):
+    from types import SimpleNamespace
+
+    from revwh.transform import dbt_env, dbt_vars
+
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://etl:replace-with-a-password@db.example:6543/wh")
+    monkeypatch.setenv("REVWH_PII_SALT", "test-salt")
+    operator = SimpleNamespace(env={"KEEP": "1"}, vars=None)
+    runtime_dbt_settings({}, operator)
+    assert operator.env == {"KEEP": "1", **dbt_env()}
+    assert operator.env["REVWH_PG_HOST"] == "db.example"
+    assert operator.env["REVWH_PG_PASSWORD"] == "replace-with-a-password"
+    assert "jit=off" in operator.env["PGOPTIONS"]
+    assert operator.vars == dbt_vars() and operator.vars["pii_salt"] == "test-salt"
+
+
+def test_only_publish_emits_an_asset(dag):
+    emitting = {task.task_id: task.outlets for task in dag.tasks if task.outlets}
+    assert list(emitting) == ["publish"]
+    assert [asset.name for asset in emitting["publish"]] == ["revwh_marts"]
+
+
 def test_build_audit_publish_hold_the_build_lease(dag):
     """One run at a time builds the shared audit schema: claim_build is the setup and
-    release_build the teardown around transform, audit and publish."""
+    release_build the teardown around the dbt build, audit and publish."""
     claim, release = dag.get_task("claim_build"), dag.get_task("release_build")
     assert claim.is_setup and release.is_teardown
     assert release.upstream_task_ids == {"claim_build", "publish"}
     # a run whose platforms were partly skipped still builds
     assert claim.trigger_rule == "none_failed_min_one_success"
     assert dag.get_task("summary").trigger_rule == "none_failed_min_one_success"
-    # clearing one step of the chain clears its claim and release with it
-    cleared = dag.partial_subset("transform", include_upstream=False, include_downstream=False)
-    assert {"claim_build", "transform", "release_build"} <= set(cleared.task_ids)
+    # clearing one step of the chain, one dbt model's task included, clears its claim and
+    # release with it (and, with its downstream, the rest of the chain)
+    for task_id in (f"{GROUP_ID}.int_ga4__sessions.run", f"{GROUP_ID}.leads.test",
+                    f"{GROUP_ID}.scorecard_targets.seed", "audit", "publish"):
+        cleared = dag.partial_subset(task_id, include_upstream=False, include_downstream=False)
+        assert {"claim_build", task_id, "release_build"} <= set(cleared.task_ids), task_id
+    cleared = dag.partial_subset(f"{GROUP_ID}.int_ga4__sessions.run", include_upstream=False,
+                                 include_downstream=True)
+    assert {"claim_build", "audit", "publish", "release_build", "summary",
+            f"{GROUP_ID}.int_ga4__sessions.test"} <= set(cleared.task_ids)
+    assert not any(t.startswith(("extract_", "load_")) for t in cleared.task_ids)
+    assert f"{GROUP_ID}.stg_ga4__events.run" not in cleared.task_ids
+
+
+def test_watcher_mode_one_dbt_build_watched_by_the_model_tasks(monkeypatch):
+    """The default (REVWH_DBT_EXECUTION_MODE unset or watcher): one task runs the whole dbt
+    build, each model's task is a sensor (deferred to the triggerer) of its model's outcome;
+    the same lease and Asset."""
+    monkeypatch.delenv("REVWH_DBT_EXECUTION_MODE", raising=False)
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert bag.import_errors == {}
+    dag = bag.dags["revenue_nightly"]
+    producer = dag.get_task(f"{GROUP_ID}.dbt_producer_watcher")
+    assert producer.upstream_task_ids == {"claim_build"}
+    run = dag.get_task(f"{GROUP_ID}.int_ga4__sessions.run")
+    assert run.deferrable and run.interceptors == [runtime_dbt_settings]
+    assert producer.interceptors == [runtime_dbt_settings]
+    # every model, test and seed task starts in the triggerer (no worker unless it fails or
+    # is cleared: revwh.cosmos_watcher); the producer runs in a worker
+    watchers = [t for t in _dbt_tasks(dag) if t.task_id.endswith((".run", "_run", ".test",
+                                                                    ".seed", "_seed"))]
+    assert len(watchers) >= 140
+    for task in watchers:
+        assert task.start_from_trigger, task.task_id
+        args = task.start_trigger_args
+        assert args.trigger_cls == "revwh.cosmos_watcher.ModelStatusTrigger"
+        assert args.next_method == "execute_complete"
+        assert args.trigger_kwargs["model_unique_id"] == task.model_unique_id
+        assert args.trigger_kwargs["dag_id"] == "revenue_nightly"
+        assert "run_id" not in args.trigger_kwargs  # the run's own, at run time
+    assert not producer.start_from_trigger
+    assert not [t for t in dag.task_ids if t.endswith("_test")]  # no detached tests
+    cleared = dag.partial_subset(run.task_id, include_upstream=False, include_downstream=False)
+    assert {"claim_build", run.task_id, "release_build"} <= set(cleared.task_ids)
+    assert [t.task_id for t in dag.tasks if t.outlets] == ["publish"]
+
+
+def test_single_mode_one_dbt_build_task(monkeypatch):
+    """REVWH_DBT_EXECUTION_MODE=single (what dag.test uses: revwh run, make demo): one
+    `transform` task runs the whole dbt build; no Cosmos task."""
+    monkeypatch.setenv("REVWH_DBT_EXECUTION_MODE", "single")
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert bag.import_errors == {}
+    dag = bag.dags["revenue_nightly"]
+    assert not _dbt_tasks(dag)
+    assert dag.get_task("claim_build").downstream_task_ids == {"transform", "release_build"}
+    assert dag.get_task("transform").downstream_task_ids == {"audit"}
+    assert [t.task_id for t in dag.tasks if t.outlets] == ["publish"]
+
+
+def test_dag_test_builds_with_one_task_unless_told(monkeypatch):
+    from revwh import dagrun
+
+    monkeypatch.delenv("REVWH_DBT_EXECUTION_MODE", raising=False)
+    assert "transform" in dagrun.load_dag().task_ids
+    monkeypatch.setenv("REVWH_DBT_EXECUTION_MODE", "local")
+    assert f"{GROUP_ID}.int_ga4__sessions.run" in dagrun.load_dag().task_ids
+
+
+def test_an_unknown_execution_mode_is_named(monkeypatch):
+    from revwh.cosmos_build import execution_mode
+    from revwh.errors import WarehouseError
+
+    monkeypatch.setenv("REVWH_DBT_EXECUTION_MODE", "kubernetes")
+    with pytest.raises(WarehouseError, match="REVWH_DBT_EXECUTION_MODE=kubernetes.*watcher"):
+        execution_mode()
+
+
+def test_the_manifest_is_current(tmp_path):
+    """The manifest the DAG is rendered from has the dbt project's models, seeds and
+    dependencies as they are now (make setup writes it: python -m revwh.cli dbt-manifest)."""
+    assert MANIFEST_PATH.is_file(), f"no dbt manifest: {MANIFEST_COMMAND}"
+    models = {p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+    nodes = manifest_nodes()
+    assert {uid.split(".")[-1] for uid in nodes if uid.startswith("model.")} == models
+    fresh = manifest_nodes(write_manifest(tmp_path / "target"))
+    assert nodes == fresh, f"the dbt manifest is out of date: {MANIFEST_COMMAND}"
+
+
+def test_without_the_manifest_the_dag_fails_naming_the_command(monkeypatch, tmp_path):
+    from revwh import cosmos_build
+
+    monkeypatch.setattr(cosmos_build, "MANIFEST_PATH", tmp_path / "manifest.json")
+    errors = DagBag(dag_folder=str(DAGS_DIR)).import_errors
+    assert len(errors) == 1
+    message = next(iter(errors.values()))
+    assert "ManifestMissing" in message and "revwh.cli dbt-manifest" in message
+    assert "make setup" in message
 
 
 def _conf(dag, conf: dict) -> dict:

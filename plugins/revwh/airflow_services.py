@@ -52,6 +52,12 @@ def airflow_bin() -> str:
     return str(Path(sys.executable).parent / "airflow")
 
 
+def _new_fernet_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
 def services_env(base: dict[str, str], home: Path, port: int,
                  password: str | None = None) -> dict[str, str]:
     """The environment of every component: ``base`` (the project's Airflow environment, see
@@ -73,6 +79,9 @@ def services_env(base: dict[str, str], home: Path, port: int,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
         "AIRFLOW__API_AUTH__JWT_SECRET": base.get("AIRFLOW__API_AUTH__JWT_SECRET")
         or secrets.token_urlsafe(32),
+        # ... and one Fernet key (a trigger the scheduler stores encrypted, the triggerer reads)
+        "AIRFLOW__CORE__FERNET_KEY": base.get("AIRFLOW__CORE__FERNET_KEY")
+        or _new_fernet_key(),
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
         # New DAG files are seen within seconds, not minutes.
@@ -269,8 +278,14 @@ class AirflowServices:
                         params={"limit": 1000, "order_by": "logical_date"})["dag_runs"]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        return self.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances",
-                        params={"limit": 1000})["task_instances"]
+        """All of a run's task instances (the API gives at most 100 a page)."""
+        found: list[dict] = []
+        while True:
+            page = self.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                            params={"limit": 100, "offset": len(found)})
+            found += page["task_instances"]
+            if not page["task_instances"] or len(found) >= page["total_entries"]:
+                return found
 
     def wait_for_runs(self, dag_id: str, run_ids: set[str] | None = None, count: int = 0,
                       timeout: float = 900, poll: float = 3) -> list[dict]:
@@ -301,13 +316,21 @@ class AirflowServices:
                 lines.append(f"  {ti['task_id']}: {ti['state']}")
                 if ti["state"] == "failed":
                     try:
-                        log = self.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances/"
-                                              f"{ti['task_id']}/logs/{max(ti['try_number'], 1)}",
-                                       params={"full_content": True})
-                        lines.append(_log_text(log)[-2500:])
+                        lines.append(self.task_log(dag_id, run_id, ti["task_id"],
+                                                   ti["try_number"])[-2500:])
                     except AirflowServiceError as err:
                         lines.append(f"  (no log: {err})")
         return "\n".join(lines)
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int | None = None
+                 ) -> str:
+        """A task instance's log (its latest try unless told), as text."""
+        if try_number is None:
+            try_number = next(ti["try_number"] for ti in self.task_instances(dag_id, run_id)
+                              if ti["task_id"] == task_id)
+        log = self.api("GET", f"dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/"
+                              f"{max(try_number, 1)}", params={"full_content": True})
+        return _log_text(log)
 
 
 def default_interrupt_handling() -> None:

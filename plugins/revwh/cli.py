@@ -3,6 +3,8 @@
     db start|stop|status|url      the embedded PostgreSQL
     generate                      write demo extracts into the landing folder
     migrate                       create or upgrade Airflow's metadata database
+    dbt-manifest                  dbt parse: the manifest the DAG's per-model tasks are
+                                  rendered from (dbt_project/target/manifest.json)
     bi-role [--show-url]          create/update the read-only BI role; how BI tools connect
     bi [start|stop|import|install] Superset with the dashboards on the marts (localhost:8088)
     run --start D [--days N]      run the nightly DAG through Airflow for each day
@@ -82,6 +84,16 @@ def cmd_migrate(_: argparse.Namespace) -> int:
         print(result.stdout[-3000:], result.stderr[-3000:], file=sys.stderr)
         return result.returncode
     print("Airflow metadata database is up to date")
+    return 0
+
+
+def cmd_dbt_manifest(_: argparse.Namespace) -> int:
+    from revwh.cosmos_build import manifest_nodes, write_manifest
+
+    path = write_manifest()
+    nodes = manifest_nodes(path)
+    models = sum(1 for uid in nodes if uid.startswith("model."))
+    print(f"dbt manifest: {path} ({models} models, {len(nodes) - models} seeds)")
     return 0
 
 
@@ -343,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--crm", choices=["both", "hubspot", "salesforce"], default="both")
     gen.set_defaults(func=cmd_generate)
     sub.add_parser("migrate", help="Airflow's metadata database").set_defaults(func=cmd_migrate)
+    sub.add_parser("dbt-manifest", help="dbt parse: the manifest the DAG is rendered from"
+                   ).set_defaults(func=cmd_dbt_manifest)
     bi = sub.add_parser("bi-role", help="the read-only BI role and how BI tools connect")
     bi.add_argument("--show-url", action="store_true",
                     help="print the connection URL, password included (for local use)")

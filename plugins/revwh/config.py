@@ -61,13 +61,16 @@ VOLUME_MIN_HISTORY_DAYS = 14
 VOLUME_LOW = 0.5
 VOLUME_HIGH = 1.5
 
-# Nothing calls home: dbt, Great Expectations and Airflow telemetry are off.
+# Nothing calls home: dbt, Great Expectations, Airflow and Cosmos telemetry are off (Cosmos
+# reads [cosmos] enable_telemetry, DO_NOT_TRACK and SCARF_NO_ANALYTICS: cosmos.telemetry).
 TELEMETRY_OFF = {
     "DO_NOT_TRACK": "1",
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "GX_ANALYTICS_ENABLED": "false",
     "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
     "SCARF_ANALYTICS": "false",
+    "SCARF_NO_ANALYTICS": "true",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
 }
 
 

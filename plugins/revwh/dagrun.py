@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,10 +19,21 @@ DAG_FILE = DAGS_DIR / "revenue_nightly.py"
 
 
 def load_dag():
-    spec = importlib.util.spec_from_file_location("revenue_nightly", DAG_FILE)
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
+    # dag.test runs one task at a time, in this process, and runs a deferred task's trigger
+    # inline: under Cosmos' WATCHER mode a model's task that comes before the one dbt build
+    # task would wait for it forever, and LOCAL (a dbt command per model) is ~60x slower than
+    # one build. Runs through dag.test build with one task unless told otherwise (see
+    # revwh.cosmos_build).
+    told = os.environ.get("REVWH_DBT_EXECUTION_MODE")
+    os.environ["REVWH_DBT_EXECUTION_MODE"] = told or "single"
+    try:
+        spec = importlib.util.spec_from_file_location("revenue_nightly", DAG_FILE)
+        module = importlib.util.module_from_spec(spec)
+        assert spec.loader is not None
+        spec.loader.exec_module(module)
+    finally:
+        if told is None:
+            del os.environ["REVWH_DBT_EXECUTION_MODE"]
     return module.nightly
 
 

@@ -88,22 +88,24 @@ def release_build(run_id: str) -> bool:
 
 
 def build_marts(full_refresh: bool = False) -> dict:
-    """dbt build: staging, intermediate and the marts (into the audit schema), with tests."""
+    """dbt build: staging, intermediate and the marts (into the audit schema), with tests, as
+    one dbt command (the DAG runs it as one Cosmos task per model: revwh.cosmos_build)."""
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     result = transform.run_dbt(args)
     return {"command": result.command, "nodes": result.nodes}
 
 
 def audit_marts(start: datetime, end: datetime, run_id: str) -> dict:
-    """The gate: dbt docs of the build into the run's evidence folder, then the GX audit of
-    the audit marts for the interval (raises AuditFailed, naming the failures and linking the
-    evidence, when anything fails)."""
+    """The gate: dbt docs of the build into the run's evidence folder (its manifest, in the dbt
+    target folder, names the audit marts the publish copies), then the privacy check and the GX
+    audit of the audit marts for the interval (raises AuditFailed, naming the failures and
+    linking the evidence, when anything fails)."""
     with connect() as conn:
         lease.require(conn, run_id, "audit")
-    checked = privacy.check_marts(publish.audited_marts())  # no personal data for BI
-    log.info("privacy: no emails, names or phone numbers in the %d marts", checked)
     dbt_docs = document_build(run_id)
     log.info("dbt docs of this build: %s", evidence.link(dbt_docs))
+    checked = privacy.check_marts(publish.audited_marts())  # no personal data for BI
+    log.info("privacy: no emails, names or phone numbers in the %d marts", checked)
     report = quality.run_audit(start, end, run_id)
     gx_docs = evidence.link(report.evidence) if report.evidence else ""
     log.info("audit passed: %d of %d checks in %.1f s; GX Data Docs: %s", report.passed,
@@ -115,7 +117,9 @@ def audit_marts(start: datetime, end: datetime, run_id: str) -> dict:
 
 def document_build(run_id: str) -> Path:
     """dbt docs generate (the build's manifest and the warehouse's catalog), kept with the
-    run's evidence; the page to open."""
+    run's evidence; the page to open. The model tasks build in temporary copies of the
+    project (Cosmos), so the manifest is parsed here first (docs --no-compile reads it)."""
+    transform.run_dbt(["parse"])
     transform.run_dbt(["docs", "generate", "--static", "--no-compile"])
     return evidence.copy_dbt_docs(run_id)
 

@@ -31,7 +31,7 @@ def audited_marts() -> list[str]:
     """The marts dbt builds into the audit schema, from the manifest of the last dbt build."""
     manifest_path = settings().dbt_target_dir / "manifest.json"
     if not manifest_path.exists():
-        raise WarehouseError(f"no dbt manifest at {manifest_path}: run the transform first")
+        raise WarehouseError(f"no dbt manifest at {manifest_path}: run the build and audit first")
     manifest = json.loads(manifest_path.read_text())
     return sorted(
         node["alias"] for node in manifest["nodes"].values()

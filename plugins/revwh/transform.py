@@ -40,9 +40,12 @@ def lookback_days() -> int:
 
 
 def dbt_vars(extra: dict | None = None) -> dict:
-    """The vars every dbt command gets: the contract, the CRM, the lookback; `extra` wins."""
+    """The vars every dbt command gets: the contract, the CRM, the lookback, the PII salt;
+    `extra` wins (the salt is read, or generated once, only when `extra` has none)."""
+    extra = extra or {}
+    salt = extra["pii_salt"] if "pii_salt" in extra else privacy.pii_salt()
     return {**contract.dbt_vars(), "crm": active_crm(), "lookback_days": lookback_days(),
-            "pii_salt": privacy.pii_salt(), **(extra or {})}
+            "pii_salt": salt, **extra}
 
 
 def run_dbt(args: list[str], url: str | None = None, extra_vars: dict | None = None
