@@ -84,8 +84,8 @@ def _seconds(start: str, end: str) -> float:
 PII_SALT = secrets.token_hex(16)
 
 
-def _stack(name: str, landing: Path, scratch: Path, made: list[str]
-           ) -> tuple[AirflowServices, str]:
+def _stack(name: str, landing: Path, scratch: Path, made: list[str],
+           extra: dict[str, str] | None = None) -> tuple[AirflowServices, str]:
     from revwh.airflow_env import airflow_env
 
     url = _server_db(f"revwh_bench_{name}")
@@ -97,7 +97,7 @@ def _stack(name: str, landing: Path, scratch: Path, made: list[str]
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
             # the warehouses compared row for row share one salt of the person keys (each
             # REVWH_HOME would otherwise generate its own, and every person key would differ)
-            "REVWH_PII_SALT": PII_SALT}
+            "REVWH_PII_SALT": PII_SALT, **(extra or {})}
     env = services_env(base, home / "airflow", free_port())
     services = AirflowServices.start(env, [["api-server"], ["scheduler"], ["dag-processor"],
                                            ["triggerer"]],
@@ -145,17 +145,18 @@ def bench_nightly(landing: Path, scratch: Path, made: list[str]) -> dict:
     return figures
 
 
-def bench_in_process(landing: Path, scratch: Path, made: list[str]) -> dict:
+def bench_in_process(landing: Path, scratch: Path, made: list[str]) -> tuple[dict, str]:
+    """The in-process day's timings, and its warehouse's URL."""
     url = _server_db("revwh_bench_inprocess")
     made.append(url)
     env = {**os.environ, "WAREHOUSE_URL": url, "REVWH_HOME": str(scratch / "inprocess"),
-           "LANDING_URL": str(landing), "CRM": "hubspot",
+           "LANDING_URL": str(landing), "CRM": "hubspot", "REVWH_PII_SALT": PII_SALT,
            "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")])}
     result = subprocess.run([sys.executable, __file__, "--in-process-day", START.isoformat()],
                             env=env, capture_output=True, text=True)
     if result.returncode:
         raise SystemExit(result.stdout[-3000:] + result.stderr[-3000:])
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1]), url
 
 
 def in_process_day(day: date) -> dict:
@@ -237,7 +238,7 @@ def main() -> int:
         try:
             if not args.skip_nightly:
                 nightly = bench_nightly(landing, scratch, made)
-                own = bench_in_process(landing, scratch, made)
+                own, _ = bench_in_process(landing, scratch, made)
                 print(f"\nOne nightly run ({START}, scale {args.scale}), seconds:")
                 for key, value in nightly.items():
                     print(f"  {key:<40} {value:8.1f}")

@@ -3,8 +3,8 @@ Cosmos ``LOCAL`` (a dbt command per model task) vs ``WATCHER`` (one ``dbt build`
 tasks watch it) vs the former single ``dbt build`` task, side by side in one run, each on a
 fresh warehouse loaded with the same day.
 
-- ``single``: the day's extracts loaded, then ``revwh.pipeline.build_marts`` (the one
-  ``dbt build`` the former ``transform`` task ran), timed in one process.
+- ``single``: the DAG's work for the day in one process (bench/airflow_bench.py's in-process
+  day); its ``dbt build`` (``revwh.pipeline.build_marts``, the ``transform`` task's) timed alone.
 - ``local`` / ``watcher``: the DAG through Airflow for real (API server, scheduler with the
   LocalExecutor, DAG processor, triggerer; REVWH_DBT_EXECUTION_MODE), triggered through the
   REST API; from the run's metadata: the dbt phase's wall time (first ``dbt_build`` task's start
@@ -18,13 +18,11 @@ warehouse's server (WAREHOUSE_URL, or the embedded PostgreSQL) and are dropped a
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -32,14 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "plugins"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from airflow_bench import PII_SALT, _airflow_db, _drop, _seconds, _server_db  # noqa: E402
+from airflow_bench import _drop, _seconds, _stack, bench_in_process  # noqa: E402
 
-from revwh.airflow_services import (  # noqa: E402
-    AirflowServiceError,
-    AirflowServices,
-    free_port,
-    services_env,
-)
+from revwh.airflow_services import AirflowServiceError  # noqa: E402
 from revwh.mart_checksums import mart_checksums  # noqa: E402
 
 DAG_ID = "revenue_nightly"
@@ -49,55 +42,17 @@ KEEP_LOGS: Path | None = None
 
 
 def bench_single(landing: Path, scratch: Path, made: list[str]) -> dict:
-    url = _server_db("revwh_bench_cosmos_single")
-    made.append(url)
-    env = {**os.environ, "WAREHOUSE_URL": url, "REVWH_HOME": str(scratch / "single"),
-           "LANDING_URL": str(landing), "CRM": "hubspot", "REVWH_PII_SALT": PII_SALT,
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, __file__, "--single-day", START.isoformat()],
-                            env=env, capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(result.stdout[-3000:] + result.stderr[-3000:])
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    figures["audit checksums"] = mart_checksums(url, schema="audit")
-    return figures
-
-
-def single_day(day: date) -> dict:
-    """Load the day, then the one `dbt build` of the former transform task, in this process."""
-    from datetime import UTC, datetime, timedelta
-
-    from revwh import pipeline
-    from revwh.dagrun import load_dag
-
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    for platform in load_dag().params["platforms"]:
-        pipeline.load_platform(platform, pipeline.extract_platform(platform, start,
-                                                                   start + timedelta(days=1)))
-    began = time.monotonic()
-    built = pipeline.build_marts()
-    return {"dbt build (one command)": time.monotonic() - began, "dbt nodes": built["nodes"]}
+    """The DAG's work in one process (airflow_bench's in-process day): its dbt build alone."""
+    own, url = bench_in_process(landing, scratch, made)
+    return {"dbt build (one command)": own["transform"],
+            "audit checksums": mart_checksums(url, schema="audit")}
 
 
 def bench_airflow(mode: str, landing: Path, scratch: Path, made: list[str]) -> dict:
-    from revwh.airflow_env import airflow_env
-
-    url = _server_db(f"revwh_bench_cosmos_{mode}")
-    made.append(url)
-    home = scratch / mode
-    base = {**os.environ, **airflow_env(), "WAREHOUSE_URL": url, "REVWH_HOME": str(home),
-            "LANDING_URL": str(landing), "CRM": "hubspot", "REVWH_DBT_EXECUTION_MODE": mode,
-            "REVWH_PII_SALT": PII_SALT,
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": _airflow_db(f"revwh_bench_cosmos_{mode}_af",
-                                                               made),
-            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False"}
-    env = services_env(base, home / "airflow", free_port())
-    services = AirflowServices.start(
-        env, [["api-server"], ["scheduler"], ["dag-processor"], ["triggerer"]], home / "logs",
-        migrate=False)
+    services, url = _stack(f"cosmos_{mode}", landing, scratch, made,
+                           {"REVWH_DBT_EXECUTION_MODE": mode})
+    home = scratch / f"cosmos_{mode}"
     try:
-        services.wait_ready(DAG_ID)
-        services.unpause(DAG_ID)
         run = services.trigger(DAG_ID, START)
         try:
             services.wait_for_runs(DAG_ID, run_ids={run["dag_run_id"]}, timeout=7200)
@@ -114,13 +69,10 @@ def bench_airflow(mode: str, landing: Path, scratch: Path, made: list[str]) -> d
                             dirs_exist_ok=True)
     dbt = [ti for ti in tis if ti["task_id"].startswith(f"{GROUP}.")]
     timed = [ti for ti in dbt if ti["start_date"] and ti["end_date"]]
-    states: dict[str, int] = {}
-    for ti in tis:
-        states[ti["state"]] = states.get(ti["state"], 0) + 1
     figures = {
         "run state": done["state"],
         "dbt tasks": len(dbt),
-        "task states (all tasks)": states,
+        "task states (all tasks)": dict(Counter(ti["state"] for ti in tis)),
         "dbt phase wall time": _seconds(min(t["start_date"] for t in timed),
                                         max(t["end_date"] for t in timed)) if timed else 0.0,
         "sum of dbt tasks' durations": sum(_seconds(t["start_date"], t["end_date"])
@@ -142,11 +94,7 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=0.1, help="size of the simulated company")
     parser.add_argument("--modes", default="single,local,watcher")
     parser.add_argument("--keep-logs", type=Path, help="copy each Airflow run's logs here")
-    parser.add_argument("--single-day", type=date.fromisoformat, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.single_day:
-        print(json.dumps(single_day(args.single_day)))
-        return 0
     global KEEP_LOGS
     KEEP_LOGS = args.keep_logs
 
