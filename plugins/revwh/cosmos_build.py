@@ -28,8 +28,12 @@ from typing import Any
 
 from revwh.config import DBT_PROJECT_DIR, apply_telemetry_off, settings
 from revwh.errors import WarehouseError
+from revwh.sources import active_crm
 
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+# Beside the manifest: the CRM it was parsed for. The models and tests of the other CRMs are
+# disabled (dbt_project.yml), so a manifest of another CRM would render the wrong tasks.
+MANIFEST_CRM_NAME = "manifest_crm.txt"
 MANIFEST_COMMAND = "make setup (or: PYTHONPATH=plugins .venv/bin/python -m revwh.cli dbt-manifest)"
 GROUP_ID = "dbt_build"
 # How the DAG runs dbt (REVWH_DBT_EXECUTION_MODE; measured in docs/benchmarks.md, "Cosmos: the
@@ -62,7 +66,8 @@ def execution_mode() -> str:
 
 def write_manifest(target_dir: Path | None = None) -> Path:
     """dbt parse into target_dir (default: dbt_project/target); the manifest's path. Uses no
-    database and no secret (a placeholder PII salt: vars do not change the project's graph)."""
+    database and no secret (a placeholder PII salt: of the vars only the CRM changes the
+    project's graph, and it is recorded beside the manifest)."""
     from dbt.cli.main import dbtRunner
 
     from revwh.transform import dbt_env, dbt_vars
@@ -84,7 +89,24 @@ def write_manifest(target_dir: Path | None = None) -> Path:
                 os.environ[key] = value
     if not outcome.success:
         raise WarehouseError(f"dbt parse failed: {outcome.exception or 'see the dbt log'}")
+    (target / MANIFEST_CRM_NAME).write_text(active_crm() + "\n")
     return target / "manifest.json"
+
+
+def check_manifest(path: Path | None = None) -> None:
+    """Raise ManifestMissing, naming the command that fixes it, unless the manifest exists and
+    was parsed for the CRM this deployment reads."""
+    path = path or MANIFEST_PATH
+    if not path.is_file():
+        raise ManifestMissing(
+            f"the dbt manifest {path} the DAG's per-model tasks are rendered from is "
+            f"missing: create it with {MANIFEST_COMMAND}")
+    marker = path.parent / MANIFEST_CRM_NAME
+    parsed_for = marker.read_text().strip() if marker.is_file() else "an unknown CRM"
+    if parsed_for != active_crm():
+        raise ManifestMissing(
+            f"the dbt manifest {path} was parsed for CRM={parsed_for}, and this deployment "
+            f"reads CRM={active_crm()}: write it again with {MANIFEST_COMMAND}")
 
 
 def manifest_nodes(path: Path = MANIFEST_PATH) -> dict[str, list[str]]:
@@ -114,10 +136,7 @@ def dbt_task_group(group_id: str = GROUP_ID, mode: str | None = None, **kwargs: 
     """The Cosmos DbtTaskGroup of the nightly build: a task per model and seed, each model's
     tests after it (TestBehavior.AFTER_EACH), a task per test of several models after all of
     them, no Airflow Assets (only publish emits one)."""
-    if not MANIFEST_PATH.is_file():
-        raise ManifestMissing(
-            f"the dbt manifest {MANIFEST_PATH} the DAG's per-model tasks are rendered from is "
-            f"missing: create it with {MANIFEST_COMMAND}")
+    check_manifest()
     apply_telemetry_off()
     os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig

@@ -8,7 +8,6 @@
         window_delete_margin_days=2,
         on_schema_change='fail',
         indexes=[
-            {'columns': ['session_key'], 'unique': True},
             {'columns': ['user_pseudo_id']},
             {'columns': ['session_date']},
             {'columns': ['session_ended_at']},
