@@ -6,7 +6,18 @@
     grows with the square of the people. Views have no statistics of their own.
 -#}
 {% macro analyze_after_build() -%}
-    {%- if config.get('materialized') in ('table', 'incremental') -%}
+    {%- set materialized = config.get('materialized') -%}
+    {%- if materialized == 'table' -%}
         analyze {{ this }}
+    {%- elif materialized == 'incremental' -%}
+        {#- only a table never analyzed: one just created (first build, full refresh). A nightly
+            run adds a few days to the history, and sampling the whole table each night cost
+            more as it grew; autovacuum analyzes it once a tenth of it has changed, as it does
+            the raw tables (revwh.load.refresh_statistics) #}
+        do $$ begin
+            if (select reltuples < 0 from pg_class where oid = '{{ this }}'::regclass) then
+                analyze {{ this }};
+            end if;
+        end $$
     {%- endif -%}
 {%- endmacro %}

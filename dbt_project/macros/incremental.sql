@@ -29,11 +29,15 @@
     {%- set margin = config.get('window_delete_margin_days') or 0 -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }}
-    where {{ delete_column }} >= {{ incremental_window_start(target, day_column) }} - {{ margin | int }}
+    where {{ delete_column }} >= {{ incremental_window_start(target, day_column) }} - {{ margin | int }};
     {%- if unique_key %}
         {%- set keys = [unique_key] if unique_key is string else unique_key %}
-        or ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ source }})
-    {%- endif %};
+
+    {#- a statement of its own, not an `or` of the one above: each finds its rows by an index,
+        where `a or b in (...)` read the whole table (its cost grew with the history) #}
+    delete from {{ target }}
+    where ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ source }});
+    {%- endif %}
 
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ source }}
