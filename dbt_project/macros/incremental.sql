@@ -44,10 +44,11 @@
 {% endmacro %}
 
 
-{#- Tests whose `where` config is `__in_lookback_window__:<day column>[:<schema.table.column>]`
-    check, on an incremental run, only the rows from the window's first day on (counted from the
-    newest day of the tested relation, or of the indexed table column given: a view over a raw
-    table finds its newest day fastest there); with --full-refresh, every row. For checks whose
+{#- Tests whose `where` config is
+    `__in_lookback_window__:<day column>[:<schema.table.column>[:<margin days>]]` check, on an
+    incremental run, only the rows from the window's first day (minus the margin) on (counted
+    from the newest day of the tested relation, or of the indexed table column given: a view over
+    a raw table finds its newest day fastest there); with --full-refresh, every row. For checks whose
     rows cannot change outside the window: the loader replaces whole day partitions, only the
     window's on a nightly run. -#}
 {% macro postgres__get_where_subquery(relation) -%}
@@ -58,13 +59,22 @@
         {%- set column = parts[0] | trim -%}
         {%- if flags.FULL_REFRESH -%}
             {%- set where = 'true' -%}
-        {%- elif parts | length > 1 -%}
-            {%- set anchor = parts[1] | trim -%}
-            {%- set anchor_relation, anchor_column = anchor.rsplit('.', 1) -%}
-            {%- set where = column ~ ' >= '
-                ~ incremental_window_start(anchor_relation, anchor_column) -%}
         {%- else -%}
-            {%- set where = column ~ ' >= ' ~ incremental_window_start(relation, column) -%}
+            {%- if parts | length > 1 -%}
+                {%- set anchor_relation, anchor_column = (parts[1] | trim).rsplit('.', 1) -%}
+            {%- else -%}
+                {%- set anchor_relation, anchor_column = relation, column -%}
+            {%- endif -%}
+            {%- set margin = (parts[2] | trim | int) if parts | length > 2 else 0 -%}
+            {%- set start = incremental_window_start(anchor_relation, anchor_column) -%}
+            {%- if execute -%}
+                {#- the window's first day as a literal, so that the planner reads the window
+                    through the column's index: against a subquery it assumes a third of the
+                    table and reads all of it #}
+                {%- set first_day = run_query('select ' ~ start ~ '::text').columns[0].values()[0] -%}
+                {%- set start = "'" ~ first_day ~ "'::date" -%}
+            {%- endif -%}
+            {%- set where = column ~ ' >= ' ~ start ~ ' - ' ~ margin -%}
         {%- endif -%}
     {%- endif -%}
     {%- if where -%}
