@@ -9,13 +9,6 @@ visitors as (
 
 ),
 
-sessions as (
-
-    select * from {{ ref('int_ga4__sessions') }}
-    where not is_bot
-
-),
-
 people as (
 
     select
@@ -43,7 +36,16 @@ web as (
         sessions.medium,
         sessions.campaign
     from visitors
-    inner join sessions on visitors.user_pseudo_id = sessions.user_pseudo_id
+    -- each stitched browser's own sessions, found by the sessions' user_pseudo_id index: the
+    -- cost follows the people's browsers, not the whole web history (a hash join read every
+    -- session, most of them anonymous: docs/benchmarks.md)
+    cross join lateral (
+        select *
+        from {{ ref('int_ga4__sessions') }} as browser_sessions
+        where browser_sessions.user_pseudo_id = visitors.user_pseudo_id
+            and not browser_sessions.is_bot
+        offset 0  -- kept a subquery per browser: not flattened into a join of all sessions
+    ) as sessions
 
 ),
 
