@@ -49,9 +49,9 @@ def bench_single(landing: Path, scratch: Path, made: list[str]) -> dict:
 
 
 def bench_airflow(mode: str, landing: Path, scratch: Path, made: list[str]) -> dict:
-    services, url = _stack(f"cosmos_{mode}", landing, scratch, made,
-                           {"REVWH_DBT_EXECUTION_MODE": mode})
-    home = scratch / f"cosmos_{mode}"
+    name = f"cosmos_{mode}"
+    services, url = _stack(name, landing, scratch, made, {"REVWH_DBT_EXECUTION_MODE": mode})
+    home = scratch / name  # _stack's REVWH_HOME
     try:
         run = services.trigger(DAG_ID, START)
         try:

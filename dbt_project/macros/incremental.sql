@@ -48,9 +48,9 @@
     `__in_lookback_window__:<day column>[:<schema.table.column>[:<margin days>]]` check, on an
     incremental run, only the rows from the window's first day (minus the margin) on (counted
     from the newest day of the tested relation, or of the indexed table column given: a view over
-    a raw table finds its newest day fastest there); with --full-refresh, every row. For checks whose
-    rows cannot change outside the window: the loader replaces whole day partitions, only the
-    window's on a nightly run. -#}
+    a raw table finds its newest day fastest there); with --full-refresh, every row. For checks
+    whose rows cannot change outside the window: the loader replaces whole day partitions, only
+    the window's on a nightly run. -#}
 {% macro postgres__get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- set marker = '__in_lookback_window__:' -%}
