@@ -35,7 +35,7 @@ DAYS = 9  # every ad day is restated two days later
 # Nights 1-5 only load; night 6 builds everything, nights 7 and 9 incrementally (night 9 after
 # night 8's load: the window then starts on day 4, so days 1-3 are left as they were).
 BUILDS = (6, 7, 9)
-INCREMENTAL = ("int_ga4__sessions", "int_ad_spend__daily_stats")
+INCREMENTAL = ("int_ga4__sessions", "int_ga4__sessions_daily", "int_ad_spend__daily_stats")
 PULL = re.compile(r"__v(\d{8})")
 
 

@@ -15,6 +15,19 @@
 {%- endmacro %}
 
 
+{#- The same first day as a date literal (the SQL expression while dbt parses), so that the
+    planner reads the window through the column's index: against a subquery it assumes a third
+    of the table and reads all of it. -#}
+{% macro incremental_window_first_day(relation, day_column) -%}
+    {%- set start = incremental_window_start(relation, day_column) -%}
+    {%- if execute -%}
+        {%- set first_day = run_query('select ' ~ start ~ '::text').columns[0].values()[0] -%}
+        {%- set start = "'" ~ first_day ~ "'::date" -%}
+    {%- endif -%}
+    {{- start -}}
+{%- endmacro %}
+
+
 {#- The `window` incremental strategy: delete the target's rows in the window (config
     window_day_column: the day the window is counted on; window_delete_column: the column, a day
     or timestamp, whose rows from the window's first day minus window_delete_margin_days on are
@@ -66,14 +79,7 @@
                 {%- set anchor_relation, anchor_column = relation, column -%}
             {%- endif -%}
             {%- set margin = (parts[2] | trim | int) if parts | length > 2 else 0 -%}
-            {%- set start = incremental_window_start(anchor_relation, anchor_column) -%}
-            {%- if execute -%}
-                {#- the window's first day as a literal, so that the planner reads the window
-                    through the column's index: against a subquery it assumes a third of the
-                    table and reads all of it #}
-                {%- set first_day = run_query('select ' ~ start ~ '::text').columns[0].values()[0] -%}
-                {%- set start = "'" ~ first_day ~ "'::date" -%}
-            {%- endif -%}
+            {%- set start = incremental_window_first_day(anchor_relation, anchor_column) -%}
             {%- set where = column ~ ' >= ' ~ start ~ ' - ' ~ margin -%}
         {%- endif -%}
     {%- endif -%}

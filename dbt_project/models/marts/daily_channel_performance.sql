@@ -16,10 +16,9 @@ spend as (
 
 sessions as (
 
-    select session_date as date_day, channel, count(*) as sessions
-    from {{ ref('int_ga4__sessions') }}
-    where not is_bot
-    group by 1, 2
+    select session_date as date_day, channel, sessions
+    from {{ ref('int_ga4__sessions_daily') }}
+    where sessions > 0
 
 ),
 

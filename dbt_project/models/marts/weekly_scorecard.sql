@@ -16,9 +16,9 @@ spend as (
 
 sessions as (
 
-    select date_trunc('week', session_date)::date as week_start, count(*) as sessions
-    from {{ ref('int_ga4__sessions') }}
-    where not is_bot
+    select date_trunc('week', session_date)::date as week_start, sum(sessions) as sessions
+    from {{ ref('int_ga4__sessions_daily') }}
+    where sessions > 0
     group by 1
 
 ),
