@@ -41,8 +41,9 @@
     {%- set delete_column = config.get('window_delete_column') or day_column -%}
     {%- set margin = config.get('window_delete_margin_days') or 0 -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {#- the first day as a literal: against a subquery the planner read the whole table #}
     delete from {{ target }}
-    where {{ delete_column }} >= {{ incremental_window_start(target, day_column) }} - {{ margin | int }};
+    where {{ delete_column }} >= {{ incremental_window_first_day(target, day_column) }} - {{ margin | int }};
     {%- if unique_key %}
         {%- set keys = [unique_key] if unique_key is string else unique_key %}
 

@@ -25,16 +25,14 @@
 -- or the two days before it (the margin covers any time zone between the property's days and
 -- the server's), so a session whose events a later pull dropped is rebuilt from the rest or
 -- deleted. Each session is computed from all of its events either way: the table is what a full
--- refresh gives.
+-- refresh gives. The window's first day is a literal (incremental_window_first_day), so that the
+-- planner reads the window through the indexes, whatever the history.
+{%- if is_incremental() %}
+    {%- set first_day = incremental_window_first_day(this, 'session_date') %}
+{%- endif %}
 with
 
 {% if is_incremental() %}
-
-window_start as (
-
-    select {{ incremental_window_start(this, 'session_date') }} as first_day
-
-),
 
 touched as (
 
@@ -44,11 +42,11 @@ touched as (
         ga_session_id
     from {{ ref('stg_ga4__events') }}
     where ga_session_id is not null
-        and partition_date >= (select first_day from window_start)
+        and partition_date >= {{ first_day }}
     union
     select session_key, user_pseudo_id, ga_session_id
     from {{ this }}
-    where session_ended_at >= (select first_day from window_start) - 2
+    where session_ended_at >= {{ first_day }} - 2
 
 ),
 
@@ -57,7 +55,7 @@ first_partition as (
     -- where the touched sessions' events start: a known session's at its first event (two
     -- days' margin between UTC and the property's days), a new session's in the window
     select least(
-        (select first_day from window_start),
+        {{ first_day }},
         (
             select min(session_started_at)::date - 2
             from {{ this }}

@@ -16,22 +16,15 @@
 -- Incremental (macros/incremental.sql): a run deletes and rebuilds the window's spend days; a
 -- day's stats, restated pulls included, land in that day's partition (the grain test of
 -- int_ad_spend__unioned checks it), so the window's partitions hold all of them.
+{%- if is_incremental() %}
+    {%- set first_day = incremental_window_first_day(this, 'spend_date') %}
+{%- endif %}
 with
-
-{% if is_incremental() %}
-
-window_start as (
-
-    select {{ incremental_window_start(this, 'spend_date') }} as first_day
-
-),
-
-{% endif %}
 
 {%- set in_window -%}
     {%- if is_incremental() %}
-    where partition_date >= (select first_day from window_start)
-        and stat_date >= (select first_day from window_start)
+    where partition_date >= {{ first_day }}
+        and stat_date >= {{ first_day }}
     {%- endif %}
 {%- endset %}
 
