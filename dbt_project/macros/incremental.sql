@@ -19,12 +19,19 @@
     planner reads the window through the column's index: against a subquery it assumes a third
     of the table and reads all of it. -#}
 {% macro incremental_window_first_day(relation, day_column) -%}
-    {%- set start = incremental_window_start(relation, day_column) -%}
+    {{- date_literal(incremental_window_start(relation, day_column)) -}}
+{%- endmacro %}
+
+
+{#- A date expression (SQL) evaluated now and inlined as a literal; the expression itself while
+    dbt parses. -#}
+{% macro date_literal(expression) -%}
     {%- if execute -%}
-        {%- set first_day = run_query('select ' ~ start ~ '::text').columns[0].values()[0] -%}
-        {%- set start = "'" ~ first_day ~ "'::date" -%}
+        {%- set day = run_query('select (' ~ expression ~ ')::text').columns[0].values()[0] -%}
+        {{- "'" ~ day ~ "'::date" -}}
+    {%- else -%}
+        {{- expression -}}
     {%- endif -%}
-    {{- start -}}
 {%- endmacro %}
 
 

@@ -19,17 +19,13 @@
 -- are those a full refresh gives. The first day is a literal, so the planner reads the days
 -- through the session_date index.
 {%- if is_incremental() %}
-    {%- set recount_from = incremental_window_first_day(this, 'session_date') ~ ' - 3' %}
-    {%- if execute %}
-        {#- `offset 0`: the sessions through the session_ended_at index, then their min();
-            without it the planner walks the session_date index from the first day of history #}
-        {%- set longest = run_query(
-            'select least(' ~ recount_from ~ ', min(session_date))::text from (select session_date'
-            ~ ' from ' ~ ref('int_ga4__sessions') ~ ' where session_ended_at >= ' ~ recount_from
-            ~ ' offset 0) as ending'
-        ).columns[0].values()[0] %}
-        {%- set recount_from = "'" ~ longest ~ "'::date" %}
-    {%- endif %}
+    {%- set window_from = incremental_window_first_day(this, 'session_date') ~ ' - 3' %}
+    {#- `offset 0`: the sessions through the session_ended_at index, then their min(); without
+        it the planner walks the session_date index from the first day of history #}
+    {%- set recount_from = date_literal(
+        'select least(' ~ window_from ~ ', min(session_date)) from (select session_date from '
+        ~ ref('int_ga4__sessions') ~ ' where session_ended_at >= ' ~ window_from
+        ~ ' offset 0) as ending') %}
 {%- endif %}
 
 with
