@@ -8,12 +8,16 @@ Run with ``make bench-dbt``. In a scratch database (revwh_bench_dbt) on the ware
 2. the nightly at --early days: load day --early + 1 as the DAG does (the day and its lookback
    window), ``dbt build`` (incremental, every test) and the Great Expectations audit of the day;
 3. a full refresh at --days days (``dbt build --full-refresh``) after loading the rest;
-4. the nightly at --days days: day --days + 1, as in 2.
+4. the nightly at --days days: day --days + 1, as in 2;
+5. the floor: the same nightly on a nearly empty warehouse (--floor-days days at --floor-scale,
+   in a second scratch database), i.e. what dbt's own work for every node costs whatever the data.
 
 Prints each step's time (wall clock of the dbt command, including its parse; dbt's own
 execution time; the models' and tests' summed execution times; int_ga4__sessions alone) and the
 ratios the targets are stated in: nightly <= 10% of the full refresh, nightly at --days vs at
---early days <= 1.3, and the audit (gate) <= 20% of the nightly dbt build. Each nightly's dbt
+--early days <= 1.3, and the audit (gate) <= 20% of the nightly dbt build; and the floor's share
+of the full refresh (the nightly cannot go below it) and the rest of the nightly (what its data
+costs) against the full refresh. Each nightly's dbt
 build runs --repeat times (the best is kept; a rerun rebuilds the same window). Each timed dbt
 command starts after a VACUUM and a CHECKPOINT (untimed), so it does not pay for the previous
 step's writes, as a nightly hours after the last one does not.
@@ -35,6 +39,7 @@ from pathlib import Path
 
 START = date(2025, 9, 1)
 DATABASE = "revwh_bench_dbt"
+FLOOR_DATABASE = "revwh_bench_dbt_floor"
 
 
 @dataclass
@@ -49,18 +54,17 @@ class Timing:
     node_seconds: dict[str, float]  # each model's and test's own execution time
 
 
-def _scratch_url() -> str:
+def _scratch_url(base: str, database: str) -> str:
     import psycopg
     from psycopg import sql
 
-    from revwh.warehouse import _with_database, warehouse_url
+    from revwh.warehouse import _with_database
 
-    url = warehouse_url()
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
+    with psycopg.connect(_with_database(base, "postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(
-            sql.Identifier(DATABASE)))
-        conn.execute(sql.SQL("create database {}").format(sql.Identifier(DATABASE)))
-    return _with_database(url, DATABASE)
+            sql.Identifier(database)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(database)))
+    return _with_database(base, database)
 
 
 def day(n: int) -> date:
@@ -150,6 +154,24 @@ def audit(url: str, n: int) -> float:
     return time.perf_counter() - began
 
 
+def floor_nightly(base: str, landing: Path, days: int, scale: float, repeat: int
+                  ) -> tuple[Timing, int]:
+    """The nightly on a nearly empty warehouse (days days at scale scale, in its own scratch
+    database): what dbt's own work for every node costs, whatever the data; and its GA4 events."""
+    from revwh.simulate.company import Company, SimConfig
+    from revwh.simulate.writers import write_extracts
+
+    url = _scratch_url(base, FLOOR_DATABASE)
+    os.environ["WAREHOUSE_URL"] = url  # the nightly's load tasks read it
+    write_extracts(Company(SimConfig(start=START, days=days + 1, seed=7, scale=scale)), landing,
+                   crm="hubspot")
+    bulk_load(url, landing, 1, days)
+    dbt_build(url, "floor: first build")
+    nightly_load(landing, days + 1)
+    timing = best_of(repeat, url, f"floor: nightly, {days} days x{scale:g}")
+    return timing, volumes(url)[0]
+
+
 def volumes(url: str) -> tuple[int, int]:
     import psycopg
 
@@ -168,6 +190,10 @@ def main() -> int:
                         help="simulated volume (1 = about 2,300 sessions a day)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="dbt builds per nightly; the best is kept")
+    parser.add_argument("--floor-days", type=int, default=3,
+                        help="history of the floor's nightly (a nearly empty warehouse)")
+    parser.add_argument("--floor-scale", type=float, default=0.02,
+                        help="simulated volume of the floor's history")
     parser.add_argument("--node-times", type=Path, default=None,
                         help="write every node's time of each step to this JSON file")
     args = parser.parse_args()
@@ -177,9 +203,11 @@ def main() -> int:
     from revwh.config import apply_telemetry_off
     from revwh.simulate.company import Company, SimConfig
     from revwh.simulate.writers import write_extracts
+    from revwh.warehouse import warehouse_url
 
     apply_telemetry_off()
-    url = _scratch_url()
+    base = warehouse_url()
+    url = _scratch_url(base, DATABASE)
     load_before = os.getloadavg()
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="revwh-dbt-bench-") as tmp:
@@ -207,10 +235,14 @@ def main() -> int:
         late = best_of(args.repeat, url, f"nightly, day {args.days + 1} on {args.days} days")
         late_gate = audit(url, args.days + 1)
         print(f"  {late.label}: {late.wall:.0f} s; audit {late_gate:.0f} s", flush=True)
+        print(f"the floor: {args.floor_days} days at scale {args.floor_scale:g} ...", flush=True)
+        floor, floor_events = floor_nightly(base, Path(tmp) / "floor-landing", args.floor_days,
+                                            args.floor_scale, args.repeat)
+        print(f"  {floor.label}: {floor.wall:.0f} s", flush=True)
     total = time.perf_counter() - began
     if args.node_times:
         args.node_times.write_text(json.dumps(
-            {t.label: t.node_seconds for t in (first, early, full, late)}, indent=1))
+            {t.label: t.node_seconds for t in (first, early, full, late, floor)}, indent=1))
 
     print(f"\ndbt benchmark: {args.days + 1} simulated days at scale {args.scale:g} "
           f"({events:,} GA4 events, {sessions:,} sessions at {args.days} days); "
@@ -218,7 +250,7 @@ def main() -> int:
           f"{os.getloadavg()[0]:.1f} after; {platform.python_version()}; {total / 60:.0f} min")
     print(f"  {'step':<36} {'wall s':>7} {'dbt s':>7} {'models':>7} {'tests':>7} "
           f"{'sessions':>8} {'nodes':>6}")
-    for t in (first, early, full, late):
+    for t in (first, early, full, late, floor):
         print(f"  {t.label:<36} {t.wall:>7.1f} {t.dbt_elapsed:>7.1f} {t.models:>7.1f} "
               f"{t.tests:>7.1f} {t.sessions:>8.2f} {t.nodes:>6}")
     print(f"  nightly extract + load: {early_load:.1f} s (day {args.early + 1}), "
@@ -246,6 +278,10 @@ def main() -> int:
     print(f"  nightly at {args.days} / at {args.early} days: {growth:.2f} "
           f"(dbt execution only: {late.dbt_elapsed / early.dbt_elapsed:.2f}; target <= 1.3) "
           f"{verdict(growth <= 1.3)}")
+    print(f"  the floor (the nightly on {args.floor_days} days at scale {args.floor_scale:g}, "
+          f"{floor_events:,} GA4 events): {floor.wall:.1f} s = {floor.wall / full.wall:.0%} of "
+          f"the full refresh at {args.days} days; the nightly at {args.days} days above it: "
+          f"{late.wall - floor.wall:.1f} s = {(late.wall - floor.wall) / full.wall:.0%}")
     print(f"  int_ga4__sessions nightly / full refresh: {late.sessions / full.sessions:.0%}; "
           f"at {args.days} / at {args.early} days: {late.sessions / early.sessions:.2f}")
     print(f"  gate (GX audit) / nightly dbt build: {gate:.0%} (target <= 20%) "
