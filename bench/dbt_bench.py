@@ -72,6 +72,15 @@ def day(n: int) -> date:
     return START + timedelta(days=n - 1)
 
 
+def generate(landing: Path, days: int, scale: float) -> None:
+    """Write days days of the simulated company's extracts (HubSpot as the CRM) under landing."""
+    from revwh.simulate.company import Company, SimConfig
+    from revwh.simulate.writers import write_extracts
+
+    write_extracts(Company(SimConfig(start=START, days=days, seed=7, scale=scale)), landing,
+                   crm="hubspot")
+
+
 def bulk_load(url: str, landing: Path, first: int, last: int) -> float:
     """Load days first..last of every source (their newest pulls), as a backfill would."""
     import psycopg
@@ -156,15 +165,12 @@ def audit(url: str, n: int) -> float:
 
 def floor_nightly(base: str, landing: Path, days: int, scale: float, repeat: int
                   ) -> tuple[Timing, int]:
-    """The nightly on a nearly empty warehouse (days days at scale scale, in its own scratch
-    database): what dbt's own work for every node costs, whatever the data; and its GA4 events."""
-    from revwh.simulate.company import Company, SimConfig
-    from revwh.simulate.writers import write_extracts
-
+    """The nightly on a nearly empty warehouse (a few days at a small scale, in a scratch
+    database of its own): what dbt's own work for every node costs, whatever the data; and the
+    warehouse's GA4 events."""
     url = _scratch_url(base, FLOOR_DATABASE)
     os.environ["WAREHOUSE_URL"] = url  # the nightly's load tasks read it
-    write_extracts(Company(SimConfig(start=START, days=days + 1, seed=7, scale=scale)), landing,
-                   crm="hubspot")
+    generate(landing, days + 1, scale)
     bulk_load(url, landing, 1, days)
     dbt_build(url, "floor: first build")
     nightly_load(landing, days + 1)
@@ -201,8 +207,6 @@ def main() -> int:
         parser.error("--early must be between 0 and --days")
 
     from revwh.config import apply_telemetry_off
-    from revwh.simulate.company import Company, SimConfig
-    from revwh.simulate.writers import write_extracts
     from revwh.warehouse import warehouse_url
 
     apply_telemetry_off()
@@ -216,8 +220,7 @@ def main() -> int:
         os.environ.pop("PLATFORMS", None)
         landing = Path(tmp) / "landing"
         print(f"generating {args.days + 1} days at scale {args.scale:g} ...", flush=True)
-        write_extracts(Company(SimConfig(start=START, days=args.days + 1, seed=7,
-                                         scale=args.scale)), landing, crm="hubspot")
+        generate(landing, args.days + 1, args.scale)
         print(f"loading days 1-{args.early} ...", flush=True)
         bulk_load(url, landing, 1, args.early)
         first = dbt_build(url, f"first build, {args.early} days (full)")
