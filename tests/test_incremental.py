@@ -5,9 +5,10 @@ days completed by a later pull), is delivered night by night: each night the lan
 holds what had landed by then, the nightly loads the day and re-reads its lookback window
 (revwh.pipeline), and dbt builds incrementally. Crafted GA4 pulls add what the simulation does
 not deliver on its own: a session that crosses midnight (its events in two days' exports),
-late events that change a session that crossed midnight and add a session to an old day, and a
-session that a later pull drops. Then a full refresh of the same raw tables must give the same
-rows in every mart (schema audit) and in every incremental table.
+late events that change a session that crossed midnight and add a session to an old day, a
+session that a later pull drops, and a person back on the web long after their last touch.
+Then a full refresh of the same raw tables must give the same rows in every mart (schema
+audit) and in every incremental table.
 """
 
 from __future__ import annotations
@@ -31,11 +32,13 @@ from revwh.sources import enabled_sources
 from revwh.transform import run_dbt
 
 START = date(2026, 9, 1)
-DAYS = 9  # every ad day is restated two days later
-# Nights 1-5 only load; night 6 builds everything, nights 7 and 9 incrementally (night 9 after
-# night 8's load: the window then starts on day 4, so days 1-3 are left as they were).
-BUILDS = (6, 7, 9)
-INCREMENTAL = ("int_ga4__sessions", "int_ga4__sessions_daily", "int_ad_spend__daily_stats")
+DAYS = 14  # every ad day is restated two days later
+# Nights 1-5 only load; night 6 builds everything, nights 7, 9 and 14 incrementally (night 9
+# after night 8's load: the window then starts on day 4, so days 1-3 are left as they were;
+# night 14 catches up on four nights' loads).
+BUILDS = (6, 7, 9, 14)
+INCREMENTAL = ("int_ga4__sessions", "int_ga4__sessions_daily", "int_ad_spend__daily_stats",
+               "int_people__touchpoints")
 PULL = re.compile(r"__v(\d{8})")
 
 
@@ -105,8 +108,9 @@ def _event(template: dict, visitor: str, session_id: int, at: datetime, name: st
     return json.dumps(row, separators=(",", ":"))
 
 
-def craft_ga4(landing: Path) -> None:
-    """What the simulation lacks: a session across midnight, late events, a dropped session."""
+def craft_ga4(landing: Path, returning: str) -> None:
+    """What the simulation lacks: a session across midnight, late events, a dropped session, a
+    person (their visitor id `returning`) back on the web long after their last touch."""
     zone = ZoneInfo(GA4_TIME_ZONE)
     day6, day7 = _ga4_complete(landing, 6), _ga4_complete(landing, 7)
     template = next(json.loads(line) for line in day6
@@ -137,6 +141,68 @@ def craft_ga4(landing: Path) -> None:
     dropped = (first["user_pseudo_id"], _session_id(first))
     _write_pull(landing, 7, [line for line in day7 if (
         json.loads(line)["user_pseudo_id"], _session_id(json.loads(line))) != dropped], pulled=9)
+    # a person whose only visits were on days 1-2 comes back on the last day, before the window
+    # of the touches the last build saw: that night must add the session to their touches
+    back = datetime.combine(day(DAYS), datetime.min.time(), zone) + timedelta(hours=10)
+    visit = (returning, int(back.timestamp()))
+    _write_pull(landing, DAYS, [*_ga4_complete(landing, DAYS),
+                             _event(template, *visit, back, "session_start"),
+                             _event(template, *visit, back + timedelta(seconds=40), "page_view")])
+
+
+def _early_people(landing: Path) -> list[dict[str, str]]:
+    """The form fields of people a form of day 1 or 2 stitches to a visitor, whom the contract
+    counts, and whose visitor has no event after day 2."""
+    from revwh import contract
+
+    exclusions = contract.load()["exclusions"]
+    excluded = set(exclusions["internal_domains"] + exclusions["spam_domains"]
+                   + exclusions["competitor_domains"])
+    # the later exports as text (the simulation's mess includes lines that are not JSON)
+    later = "".join(path.read_text(encoding="utf-8") for n in range(3, DAYS + 1)
+                    for path in _ga4_folder(landing, n).glob("*.jsonl"))
+    found = []
+    forms = landing / "hubspot" / "form_submissions"
+    for path in [*forms.glob(f"dt={day(1)}/*.jsonl"), *forms.glob(f"dt={day(2)}/*.jsonl")]:
+        for line in _read(path):
+            values = {v["name"]: v["value"] for v in json.loads(line)["values"]}
+            email, visitor = values.get("email", "").lower(), values.get("ga_client_id")
+            if (visitor and visitor not in later and email.split("@")[-1] not in excluded
+                    and not any(re.search(p, email)
+                                for p in exclusions["test_email_patterns"])):
+                found.append({**values, "line": line})
+    assert len(found) >= 3, "the simulation has too few early forms of counted people"
+    return found
+
+
+def _append(landing: Path, table: str, n: int, line: str) -> None:
+    """Add a record to day n's HubSpot extract of table."""
+    path = landing / "hubspot" / table / f"dt={day(n)}" / f"{table}.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as extract:
+        extract.write(line + "\n")
+
+
+def craft_hubspot(landing: Path, gone: dict[str, str], sharer: dict[str, str]) -> None:
+    """On the last day, what changes people without a new session: the person `gone` changes
+    their email to a competitor's domain (the contract no longer counts them; their visitor is
+    no longer theirs), and the person `sharer` sends a form from that visitor's browser (their
+    touches gain its old sessions)."""
+    at = datetime.combine(day(DAYS), datetime.min.time(), UTC) + timedelta(hours=9)
+    stamp = at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    contact = next(json.loads(line)
+                   for path in (landing / "hubspot" / "contacts").rglob("*.jsonl")
+                   for line in _read(path) if gone["email"] in line)
+    contact["properties"].update(email=gone["email"].split("@")[0] + "@rivalytics.example",
+                                 lastmodifieddate=stamp)
+    contact["updatedAt"] = stamp
+    _append(landing, "contacts", DAYS, json.dumps(contact))
+    form = json.loads(sharer["line"])
+    form.update(submittedAt=int(at.timestamp() * 1000), conversionId="conv-crafted-sharer")
+    for value in form["values"]:
+        if value["name"] == "ga_client_id":
+            value["value"] = gone["ga_client_id"]
+    _append(landing, "form_submissions", DAYS, json.dumps(form))
 
 
 def _session_id(row: dict) -> int | None:
@@ -194,7 +260,9 @@ def test_incremental_and_full_refresh_builds_give_identical_marts(
         incremental_db: str, tmp_path: Path):
     landing, visible = tmp_path / "landing", tmp_path / "visible"
     write_extracts(Company(SimConfig(start=START, days=DAYS, seed=5, scale=0.1)), landing)
-    craft_ga4(landing)
+    returning, gone, sharer = _early_people(landing)[:3]
+    craft_ga4(landing, returning["ga_client_id"])
+    craft_hubspot(landing, gone, sharer)
     for night in range(1, DAYS + 1):
         deliver(landing, visible, night)
         nightly_load(visible, night)
@@ -213,7 +281,23 @@ def test_incremental_and_full_refresh_builds_give_identical_marts(
         crossing = conn.execute(
             "select session_date, page_views from intermediate.int_ga4__sessions"
             " where user_pseudo_id = '7777777777.1111111111'").fetchall()
+        came_back = conn.execute(
+            "select touches.touch_number, touches.touches_total"
+            " from intermediate.int_people__touchpoints as touches"
+            " inner join intermediate.int_ga4__sessions as sessions"
+            " on touches.touch_id = sessions.session_key"
+            " where sessions.user_pseudo_id = %s and sessions.session_date = %s",
+            (returning["ga_client_id"], day(DAYS))).fetchall()
+        # the browser's old sessions are the sharer's touches now, no longer the gone person's
+        shared = conn.execute(
+            "select count(*), count(distinct touches.touch_id)"
+            " from intermediate.int_people__touchpoints as touches"
+            " inner join intermediate.int_ga4__sessions as sessions"
+            " on touches.touch_id = sessions.session_key"
+            " where sessions.user_pseudo_id = %s", (gone["ga_client_id"],)).fetchone()
     assert crossing == [(day(6), 4)]  # one session, from its earliest (late) event on
+    assert came_back and all(number == total > 1 for number, total in came_back)
+    assert shared[0] == shared[1] > 0
     incremental = checksums(incremental_db)
     assert len(incremental) > 15
 

@@ -1,5 +1,6 @@
 {#-
-  Incremental models (events, sessions, spend: the tables that grow with history) rebuild a
+  Incremental models (events, sessions, spend: the tables that grow with history; and the
+  people's touches, which int_people__touchpoints recomputes per person) rebuild a
   window on each run instead of the whole history: every row on or after the newest day the
   model already holds minus var('lookback_days'). The loader re-reads that many days before each
   run for restatements and late events (revwh.sources), and revwh.transform passes the largest
@@ -100,3 +101,22 @@
         {%- do return(relation) -%}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The `replace_keys` incremental strategy: delete every target row whose unique_key the new
+    rows carry, then insert the new rows that pass config replace_keys_insert_where (default:
+    all). A model recomputes whole keys (all the rows of a person), and gives an empty row for a
+    key whose rows must all go: it deletes them and, failing the filter, is not inserted. -#}
+{% macro get_incremental_replace_keys_sql(arg_dict) %}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set unique_key = arg_dict['unique_key'] -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where ({{ keys | join(', ') }}) in (select {{ keys | join(', ') }} from {{ source }});
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+    where {{ config.get('replace_keys_insert_where') or 'true' }}
+{% endmacro %}

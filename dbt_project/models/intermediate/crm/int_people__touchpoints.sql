@@ -1,6 +1,31 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='replace_keys',
+        unique_key='person_id',
+        replace_keys_insert_where='touch_id is not null',
+        on_schema_change='fail',
+    )
+}}
 -- Every marketing touch of every person, in order: each human web session of the visitors they
 -- are (stitched by int_people__visitors), and, for people sales created without a web touch,
 -- the lead source itself (outbound, event, partner, referral) at the moment they were created.
+--
+-- Incremental (macros/incremental.sql, the replace_keys strategy): a run recomputes all the
+-- touches of each person whose touches may have changed, and only theirs:
+--   - people whose inputs changed: their stitched visitors, inquiry time or sales channel
+--     (inputs_md5, kept on each touch; new people and people with no touch are recomputed too);
+--   - people with a session in the window (the newest touch's day minus lookback_days, with
+--     three days' margin for sessions that crossed midnight and the time zones): a new session,
+--     or one the sessions model rebuilt from late events;
+--   - people with a touch in that window (a session a later pull dropped);
+--   - people the table holds who no longer count (excluded, merged away).
+-- A recomputed person with no touch left gets an empty row (no touch_id), which deletes their
+-- touches and is not inserted. The table is what a full refresh gives; its cost follows the
+-- people and the window, not the web history.
+{%- if is_incremental() %}
+    {%- set first_day = incremental_window_first_day(this, 'touched_at::date') %}
+{%- endif %}
 with
 
 visitors as (
@@ -9,7 +34,7 @@ visitors as (
 
 ),
 
-people as (
+records as (
 
     select
         email_key,
@@ -23,11 +48,68 @@ people as (
 
 ),
 
+visitor_lists as (
+
+    select email_key, string_agg(user_pseudo_id, ',' order by user_pseudo_id) as user_pseudo_ids
+    from visitors
+    group by email_key
+
+),
+
+people as (
+
+    select
+        {{ person_key('records.email_key') }} as person_id,
+        records.email_key,
+        records.inquiry_at,
+        records.sales_channel,
+        md5(row(records.inquiry_at, records.sales_channel, visitor_lists.user_pseudo_ids)::text)
+            as inputs_md5
+    from records
+    left join visitor_lists on records.email_key = visitor_lists.email_key
+
+),
+
+{%- if is_incremental() %}
+
+affected as (
+
+    select people.person_id
+    from people
+    where not exists (
+        select 1 from {{ this }} as touches
+        where touches.person_id = people.person_id and touches.inputs_md5 = people.inputs_md5
+    )
+    union
+    select visitors.person_id
+    from {{ ref('int_ga4__sessions') }} as sessions
+    inner join visitors on sessions.user_pseudo_id = visitors.user_pseudo_id
+    where sessions.session_ended_at >= {{ first_day }} - 3
+    union
+    select person_id from {{ this }} where touched_at >= {{ first_day }} - 3
+    union
+    select person_id from {{ this }}
+    where person_id not in (select person_id from people)
+
+),
+
+{%- endif %}
+
+recomputed as (
+
+    select people.*
+    from people
+    {%- if is_incremental() %}
+    where people.person_id in (select person_id from affected)
+    {%- endif %}
+
+),
+
 web as (
 
     select
-        visitors.person_id,
-        visitors.email_key,
+        recomputed.person_id,
+        recomputed.email_key,
         'web' as touch_type,
         sessions.session_key as touch_id,
         sessions.session_started_at as touched_at,
@@ -35,7 +117,8 @@ web as (
         sessions.source,
         sessions.medium,
         sessions.campaign
-    from visitors
+    from recomputed
+    inner join visitors on recomputed.email_key = visitors.email_key
     -- each stitched browser's own sessions, found by the sessions' user_pseudo_id index: the
     -- cost follows the people's browsers, not the whole web history (a hash join read every
     -- session, most of them anonymous: docs/benchmarks.md)
@@ -52,18 +135,18 @@ web as (
 sales as (
 
     select
-        {{ person_key('people.email_key') }} as person_id,
-        people.email_key,
+        recomputed.person_id,
+        recomputed.email_key,
         'sales' as touch_type,
-        'sales:' || {{ person_key('people.email_key') }} as touch_id,
-        people.inquiry_at as touched_at,
-        people.sales_channel as channel,
+        'sales:' || recomputed.person_id as touch_id,
+        recomputed.inquiry_at as touched_at,
+        recomputed.sales_channel as channel,
         null::text as source,
         null::text as medium,
         null::text as campaign
-    from people
-    where people.sales_channel is not null
-        and not exists (select 1 from web where web.email_key = people.email_key)
+    from recomputed
+    where recomputed.sales_channel is not null
+        and not exists (select 1 from web where web.email_key = recomputed.email_key)
 
 ),
 
@@ -76,14 +159,29 @@ touches as (
 )
 
 select
-    person_id,
-    touch_type,
-    touch_id,
-    touched_at,
-    channel,
-    source,
-    medium,
-    campaign,
-    row_number() over (partition by person_id order by touched_at, touch_id) as touch_number,
-    count(*) over (partition by person_id) as touches_total
+    touches.person_id,
+    touches.touch_type,
+    touches.touch_id,
+    touches.touched_at,
+    touches.channel,
+    touches.source,
+    touches.medium,
+    touches.campaign,
+    row_number() over (partition by touches.person_id order by touches.touched_at, touches.touch_id)
+        as touch_number,
+    count(*) over (partition by touches.person_id) as touches_total,
+    recomputed.inputs_md5
 from touches
+inner join recomputed on touches.person_id = recomputed.person_id
+{%- if is_incremental() %}
+
+union all
+
+-- an empty row for each recomputed person with no touch left (or who no longer counts): the
+-- replace_keys strategy deletes their touches and does not insert it
+select
+    affected.person_id,
+    null, null, null, null, null, null, null, null, null, null
+from affected
+where not exists (select 1 from touches where touches.person_id = affected.person_id)
+{%- endif %}
