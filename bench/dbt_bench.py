@@ -15,7 +15,8 @@ Run with ``make bench-dbt``. In a scratch database (revwh_bench_dbt) on the ware
 Prints each step's time (wall clock of the dbt command, including its parse; dbt's own
 execution time; the models' and tests' summed execution times; int_ga4__sessions alone) and the
 ratios the targets are stated in: nightly <= 10% of the full refresh, nightly at --days vs at
---early days <= 1.3, and the audit (gate) <= 20% of the nightly dbt build; and the floor's share
+--early days <= 1.3, and the audit (gate) <= 20% of the dbt build of --days days (issue 5's
+target: the full build; its share of the nightly is printed too); and the floor's share
 of the full refresh (the nightly cannot go below it) and the rest of the nightly (what its data
 costs) against the full refresh. Each nightly's dbt
 build runs --repeat times (the best is kept; a rerun rebuilds the same window). Each timed dbt
@@ -274,7 +275,7 @@ def main() -> int:
 
     share = late.wall / full.wall
     growth = late.wall / early.wall
-    gate = late_gate / late.wall
+    gate = late_gate / full.wall
     print(f"\n  nightly / full refresh at {args.days} days: {share:.0%} "
           f"(dbt execution only: {late.dbt_elapsed / full.dbt_elapsed:.0%}; target <= 10%) "
           f"{verdict(share <= 0.10)}")
@@ -287,9 +288,8 @@ def main() -> int:
           f"{late.wall - floor.wall:.1f} s = {(late.wall - floor.wall) / full.wall:.0%}")
     print(f"  int_ga4__sessions nightly / full refresh: {late.sessions / full.sessions:.0%}; "
           f"at {args.days} / at {args.early} days: {late.sessions / early.sessions:.2f}")
-    print(f"  gate (GX audit) / nightly dbt build: {gate:.0%} (target <= 20%) "
-          f"{verdict(gate <= 0.20)}; / the full build of {args.days} days: "
-          f"{late_gate / full.wall:.0%}")
+    print(f"  gate (GX audit) / the full build of {args.days} days: {gate:.0%} (target <= 20%) "
+          f"{verdict(gate <= 0.20)}; / the nightly dbt build: {late_gate / late.wall:.0%}")
     return 0
 
 
