@@ -9,18 +9,19 @@
 -#}
 
 {#- The first day an incremental run rebuilds (a SQL expression): lookback_days before the
-    newest `day_column` in `relation`; -infinity for an empty table. -#}
-{% macro incremental_window_start(relation, day_column) -%}
+    newest `day_column` in `relation` (of its rows that pass `where`, if given); -infinity for
+    an empty table. -#}
+{% macro incremental_window_start(relation, day_column, where=none) -%}
     (select coalesce(max({{ day_column }}) - {{ var('lookback_days') | int }}, '-infinity'::date)
-     from {{ relation }})
+     from {{ relation }}{% if where %} where {{ where }}{% endif %})
 {%- endmacro %}
 
 
 {#- The same first day as a date literal (the SQL expression while dbt parses), so that the
     planner reads the window through the column's index: against a subquery it assumes a third
     of the table and reads all of it. -#}
-{% macro incremental_window_first_day(relation, day_column) -%}
-    {{- date_literal(incremental_window_start(relation, day_column)) -}}
+{% macro incremental_window_first_day(relation, day_column, where=none) -%}
+    {{- date_literal(incremental_window_start(relation, day_column, where)) -}}
 {%- endmacro %}
 
 

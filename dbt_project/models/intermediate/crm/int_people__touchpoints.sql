@@ -15,7 +15,7 @@
 -- touches of each person whose touches may have changed, and only theirs:
 --   - people whose inputs changed: their stitched visitors, inquiry time or sales channel
 --     (inputs_md5, kept on each touch; new people and people with no touch are recomputed too);
---   - people with a session in the window (the newest touch's day minus lookback_days, with
+--   - people with a session in the window (the newest web touch's day minus lookback_days, with
 --     three days' margin for sessions that crossed midnight and the time zones): a new session,
 --     or one the sessions model rebuilt from late events;
 --   - people with a touch in that window (a session a later pull dropped);
@@ -24,7 +24,10 @@
 -- touches and is not inserted. The table is what a full refresh gives; its cost follows the
 -- people and the window, not the web history.
 {%- if is_incremental() %}
-    {%- set first_day = incremental_window_first_day(this, 'touched_at::date') %}
+    {#- the newest web touch: a session the last run saw, so no later than the sessions' newest
+        day then (a sales touch, a CRM record's creation, can be days ahead of the web data) #}
+    {%- set first_day = incremental_window_first_day(
+        this, 'touched_at::date', where="touch_type = 'web'") %}
 {%- endif %}
 with
 
