@@ -89,10 +89,10 @@ affected as (
     inner join visitors on sessions.user_pseudo_id = visitors.user_pseudo_id
     where sessions.session_ended_at >= {{ first_day }} - 3
     union
-    select person_id from {{ this }} where touched_at >= {{ first_day }} - 3
-    union
+    -- one read of the table: a touch in the window, or a person who no longer counts
     select person_id from {{ this }}
-    where person_id not in (select person_id from people)
+    where touched_at >= {{ first_day }} - 3
+        or person_id not in (select person_id from people)
 
 ),
 
