@@ -2,12 +2,13 @@
 FROM python:3.11-slim
 ENV UV_PYTHON_DOWNLOADS=never \
     PATH=/opt/revwh/.venv/bin:$PATH \
-    PYTHONPATH=/opt/revwh/plugins \
     REVWH_HOME=/opt/revwh/.local
 RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /opt/revwh
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY . .
+# the project itself (revwh, its `revwh` command), editable like a checkout's `uv sync`
+RUN uv sync --frozen --no-dev
 EXPOSE 8080
-CMD ["python", "-m", "revwh.cli", "airflow", "standalone"]
+CMD ["revwh", "airflow", "standalone"]

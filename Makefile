@@ -7,7 +7,7 @@ BOOTSTRAP_PYTHON ?= python3
 UV_VERSION := 0.13.9
 LOCAL := .local
 UV := $(or $(shell command -v uv 2>/dev/null),$(LOCAL)/uv/bin/uv)
-RUN := PYTHONPATH=plugins $(UV) run --frozen --no-sync
+RUN := $(UV) run --frozen --no-sync
 export UV_PYTHON_DOWNLOADS := never
 
 help:  ## list the targets
@@ -19,32 +19,34 @@ $(LOCAL)/uv/bin/uv:
 
 setup: $(UV)  ## install everything from the lock file into .venv, write the dbt manifest
 	$(UV) sync --frozen --python 3.11
-	$(RUN) python -m revwh.cli dbt-manifest
+	$(RUN) revwh dbt-manifest
 
 dbt-manifest:  ## dbt parse: the manifest the DAG's per-model dbt tasks are rendered from
-	$(RUN) python -m revwh.cli dbt-manifest
+	$(RUN) revwh dbt-manifest
 
 demo: setup  ## generate demo extracts and run the nightly DAG for each demo day
-	$(RUN) python -m revwh.cli demo
+	$(RUN) revwh demo
 
-test: setup bi-install browser  ## lint, then run the test suite
+test: setup bi-install browser  ## lint (ruff, the package's layers), then run the test suite
 	$(RUN) ruff check .
+	$(RUN) lint-imports
 	$(RUN) pytest
 
-lint: setup  ## ruff
+lint: setup  ## ruff, and the package's layers (import-linter)
 	$(RUN) ruff check .
+	$(RUN) lint-imports
 
 airflow: setup  ## the Airflow UI on the embedded default: DAGs unpaused, login printed (Ctrl-C stops it)
-	$(RUN) python -m revwh.cli ui
+	$(RUN) revwh ui
 
 bi: setup  ## Superset with the dashboards on the marts: http://localhost:8088 (Ctrl-C stops it)
-	$(RUN) python -m revwh.cli bi
+	$(RUN) revwh bi
 
 bi-stop: setup  ## stop the Superset that make bi started
-	$(RUN) python -m revwh.cli bi stop
+	$(RUN) revwh bi stop
 
 bi-install: setup  ## install Superset into its own venv (bi/superset/.venv) from its lock file
-	$(RUN) python -m revwh.cli bi install
+	$(RUN) revwh bi install
 
 browser:  ## Debian's headless Chromium for the browser test (apt-get, as root, if missing)
 	@if [ -x "$${REVWH_CHROMIUM:-/usr/bin/chromium}" ]; then :; \
@@ -55,13 +57,13 @@ browser:  ## Debian's headless Chromium for the browser test (apt-get, as root, 
 		"or set REVWH_CHROMIUM to a Chromium binary" >&2; exit 1; fi
 
 db-start: setup  ## start the embedded PostgreSQL
-	$(RUN) python -m revwh.cli db start
+	$(RUN) revwh db start
 
 db-stop: setup  ## stop the embedded PostgreSQL
-	$(RUN) python -m revwh.cli db stop
+	$(RUN) revwh db stop
 
 db-url: setup  ## print the warehouse URL
-	@$(RUN) python -m revwh.cli db url
+	@$(RUN) revwh db url
 
 .PHONY: help setup dbt-manifest demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
 	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos

@@ -6,7 +6,7 @@
    instance's duration: the longest extract -> load chain, then the build lease, dbt build,
    gate, publish and summary, back to back; the dbt build is a task per model, counted by its
    span). And against the same work called in one process
-   (the revwh.pipeline functions the tasks call, one after another, no Airflow) on a fresh
+   (the revwh.ops.pipeline functions the tasks call, one after another, no Airflow) on a fresh
    warehouse. Target: wall time <= 1.5x the tasks' own work.
 2. **A backfill, parallel vs one run after another.** The same --days days backfilled through
    the REST API into two fresh warehouses, once with --parallel runs at once and once with
@@ -31,10 +31,9 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "plugins"))
 
-from revwh.airflow_services import AirflowServices, airflow_bin, free_port, services_env  # noqa: E402
-from revwh.mart_checksums import differing_marts, mart_checksums  # noqa: E402
+from revwh.ops.airflow_services import AirflowServices, airflow_bin, free_port, services_env  # noqa: E402
+from revwh.publish.checksums import differing_marts, mart_checksums  # noqa: E402
 
 DAG_ID = "revenue_nightly"
 START = date(2026, 9, 1)
@@ -44,7 +43,7 @@ def _server_db(name: str) -> str:
     import psycopg
     from psycopg import sql
 
-    from revwh.warehouse import _with_database, warehouse_url
+    from revwh.warehouse.connection import _with_database, warehouse_url
 
     url = _with_database(warehouse_url(), name)
     with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
@@ -58,7 +57,7 @@ def _drop(url: str) -> None:
     import psycopg
     from psycopg import sql
 
-    from revwh.warehouse import _with_database
+    from revwh.warehouse.connection import _with_database
 
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
@@ -86,7 +85,7 @@ PII_SALT = secrets.token_hex(16)
 
 def _stack(name: str, landing: Path, scratch: Path, made: list[str],
            extra: dict[str, str] | None = None) -> tuple[AirflowServices, str]:
-    from revwh.airflow_env import airflow_env
+    from revwh.ops.airflow_env import airflow_env
 
     url = _server_db(f"revwh_bench_{name}")
     made.append(url)
@@ -150,8 +149,7 @@ def bench_in_process(landing: Path, scratch: Path, made: list[str]) -> tuple[dic
     url = _server_db("revwh_bench_inprocess")
     made.append(url)
     env = {**os.environ, "WAREHOUSE_URL": url, "REVWH_HOME": str(scratch / "inprocess"),
-           "LANDING_URL": str(landing), "CRM": "hubspot", "REVWH_PII_SALT": PII_SALT,
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), os.environ.get("PYTHONPATH", "")])}
+           "LANDING_URL": str(landing), "CRM": "hubspot", "REVWH_PII_SALT": PII_SALT}
     result = subprocess.run([sys.executable, __file__, "--in-process-day", START.isoformat()],
                             env=env, capture_output=True, text=True)
     if result.returncode:
@@ -163,8 +161,8 @@ def in_process_day(day: date) -> dict:
     """The DAG's work for one day, function after function, in this process."""
     from datetime import UTC
 
-    from revwh import pipeline
-    from revwh.dagrun import load_dag
+    from revwh.ops import pipeline
+    from revwh.ops.dagrun import load_dag
 
     platforms = load_dag().params["platforms"]
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -224,7 +222,7 @@ def main() -> int:
         print(json.dumps(in_process_day(args.in_process_day)))
         return 0
 
-    from revwh.config import apply_telemetry_off
+    from revwh.core.config import apply_telemetry_off
     from revwh.simulate.company import Company, SimConfig
     from revwh.simulate.writers import write_extracts
 

@@ -4,7 +4,8 @@ tasks watch it) vs the former single ``dbt build`` task, side by side in one run
 fresh warehouse loaded with the same day.
 
 - ``single``: the DAG's work for the day in one process (bench/airflow_bench.py's in-process
-  day); its ``dbt build`` (``revwh.pipeline.build_marts``, the ``transform`` task's) timed alone.
+  day); its ``dbt build`` (``revwh.ops.pipeline.build_marts``, the ``transform`` task's) timed
+  alone.
 - ``local`` / ``watcher``: the DAG through Airflow for real (API server, scheduler with the
   LocalExecutor, DAG processor, triggerer; REVWH_DBT_EXECUTION_MODE), triggered through the
   REST API; from the run's metadata: the dbt phase's wall time (first ``dbt_build`` task's start
@@ -19,21 +20,19 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
+# bench/ is on sys.path: Python puts the running script's folder there
+from airflow_bench import _drop, _seconds, _stack, bench_in_process
+
+from revwh.ops.airflow_services import AirflowServiceError
+from revwh.publish.checksums import mart_checksums
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "plugins"))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from airflow_bench import _drop, _seconds, _stack, bench_in_process  # noqa: E402
-
-from revwh.airflow_services import AirflowServiceError  # noqa: E402
-from revwh.mart_checksums import mart_checksums  # noqa: E402
 
 DAG_ID = "revenue_nightly"
 START = date(2026, 9, 1)
@@ -98,7 +97,7 @@ def main() -> int:
     global KEEP_LOGS
     KEEP_LOGS = args.keep_logs
 
-    from revwh.config import apply_telemetry_off
+    from revwh.core.config import apply_telemetry_off
     from revwh.simulate.company import Company, SimConfig
     from revwh.simulate.writers import write_extracts
 

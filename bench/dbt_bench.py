@@ -31,7 +31,6 @@ import contextlib
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -59,7 +58,7 @@ def _scratch_url(base: str, database: str) -> str:
     import psycopg
     from psycopg import sql
 
-    from revwh.warehouse import _with_database
+    from revwh.warehouse.connection import _with_database
 
     with psycopg.connect(_with_database(base, "postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("drop database if exists {} with (force)").format(
@@ -86,10 +85,10 @@ def bulk_load(url: str, landing: Path, first: int, last: int) -> float:
     """Load days first..last of every source (their newest pulls), as a backfill would."""
     import psycopg
 
-    from revwh import schema
-    from revwh.extract import locate
-    from revwh.load import load_file, refresh_statistics
-    from revwh.sources import enabled_sources
+    from revwh.core.sources import enabled_sources
+    from revwh.ingest.extract import locate
+    from revwh.ingest.load import load_file, refresh_statistics
+    from revwh.warehouse import schema
 
     began = time.perf_counter()
     with psycopg.connect(url) as conn:
@@ -105,8 +104,8 @@ def bulk_load(url: str, landing: Path, first: int, last: int) -> float:
 
 def nightly_load(landing: Path, n: int) -> float:
     """Day n's extract and load tasks, as the DAG runs them (with the lookback re-reads)."""
-    from revwh import pipeline
-    from revwh.sources import enabled_sources
+    from revwh.core.sources import enabled_sources
+    from revwh.ops import pipeline
 
     start = datetime.combine(day(n), datetime.min.time(), UTC)
     began = time.perf_counter()
@@ -131,8 +130,8 @@ def settle(url: str) -> None:
 
 
 def dbt_build(url: str, label: str, full_refresh: bool = False) -> Timing:
-    from revwh.config import settings
-    from revwh.transform import run_dbt
+    from revwh.core.config import settings
+    from revwh.transform.dbt_runner import run_dbt
 
     settle(url)
     began = time.perf_counter()
@@ -156,7 +155,7 @@ def best_of(repeat: int, url: str, label: str) -> Timing:
 
 
 def audit(url: str, n: int) -> float:
-    from revwh.quality import run_audit
+    from revwh.gate.runner import run_audit
 
     start = datetime.combine(day(n), datetime.min.time(), UTC)
     began = time.perf_counter()
@@ -207,8 +206,8 @@ def main() -> int:
     if not 0 < args.early < args.days:
         parser.error("--early must be between 0 and --days")
 
-    from revwh.config import apply_telemetry_off
-    from revwh.warehouse import warehouse_url
+    from revwh.core.config import apply_telemetry_off
+    from revwh.warehouse.connection import warehouse_url
 
     apply_telemetry_off()
     base = warehouse_url()
@@ -294,5 +293,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
     raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Gate benchmark: the Great Expectations gate against the dbt build it guards, in one run.
 
-    PYTHONPATH=plugins .venv/bin/python bench/gate_bench.py --days 365 [--scale 1.0]
+    .venv/bin/python bench/gate_bench.py --days 365 [--scale 1.0]
 
 Generates DAYS of the simulated company, loads every day into a scratch database
 (revwh_bench_gate on the WAREHOUSE_URL server, or the embedded PostgreSQL), times ``dbt build``
@@ -12,13 +12,10 @@ for the evidence. Target: gate <= 20% of the dbt build.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
 
 DATABASE = "revwh_bench_gate"
 
@@ -35,15 +32,16 @@ def main() -> int:
     import psycopg
     from psycopg import sql
 
-    from revwh import pipeline, quality
-    from revwh.config import apply_telemetry_off
-    from revwh.extract import locate
-    from revwh.load import load_file
+    from revwh.core.config import apply_telemetry_off
+    from revwh.core.sources import ALL_SOURCES, active_crm
+    from revwh.gate import runner as quality
+    from revwh.ingest.extract import locate
+    from revwh.ingest.load import load_file
+    from revwh.ops import pipeline
     from revwh.simulate.company import Company, SimConfig
     from revwh.simulate.writers import write_extracts
-    from revwh.sources import ALL_SOURCES, active_crm
-    from revwh.transform import run_dbt
-    from revwh.warehouse import _with_database, warehouse_url
+    from revwh.transform.dbt_runner import run_dbt
+    from revwh.warehouse.connection import _with_database, warehouse_url
 
     apply_telemetry_off()
     url = _with_database(warehouse_url(), DATABASE)

@@ -25,7 +25,7 @@ DATABASE = "revwh_bench"
 
 
 def _url() -> str:
-    from revwh.warehouse import _with_database, ensure_database, warehouse_url
+    from revwh.warehouse.connection import _with_database, ensure_database, warehouse_url
 
     url = _with_database(warehouse_url(), DATABASE)
     ensure_database(url)
@@ -41,9 +41,9 @@ def _fresh_table(conn, name: str, column_type: str = "jsonb") -> None:
 def run_loader(url: str, path: str) -> int:
     import psycopg
 
-    from revwh import schema
-    from revwh.load import load_file
-    from revwh.sources import SOURCES
+    from revwh.core.sources import SOURCES
+    from revwh.ingest.load import load_file
+    from revwh.warehouse import schema
 
     with psycopg.connect(url) as conn:
         schema.ensure(conn)  # once per process: not part of loading a file
@@ -171,6 +171,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "plugins"))
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     raise SystemExit(main())

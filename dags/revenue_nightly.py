@@ -2,19 +2,22 @@
 
 The dbt build is the task group `dbt_build`: one task per dbt model and seed, each model's tests
 after it (astronomer-cosmos, rendered from the manifest `make setup` writes:
-revwh.cosmos_build). One task runs the night's `dbt build` and the model tasks report their
-models' outcomes from the triggerer (Cosmos WATCHER: revwh.cosmos_watcher); clear one model's
+revwh.transform.cosmos_build). One task runs the night's `dbt build` and the model tasks report
+their
+models' outcomes from the triggerer (Cosmos WATCHER: revwh.transform.cosmos_watcher); clear one
+model's
 task to rebuild just that model. With REVWH_DBT_EXECUTION_MODE=single, and under dag.test
 (revwh run, make demo), one task, `transform`, runs the build instead.
 
 Each run owns one data interval, midnight to midnight UTC (CronDataIntervalTimetable), and
-processes exactly the extracts of that interval. The work lives in plugins/revwh/pipeline.py.
-A failed task or run is reported to the log and to REVWH_ALERT_WEBHOOK_URL (revwh.alerting).
+processes exactly the extracts of that interval. The work lives in plugins/revwh/ops/pipeline.py.
+A failed task or run is reported to the log and to REVWH_ALERT_WEBHOOK_URL (revwh.ops.alerting).
 
 Extract and load of different days run in parallel (in a backfill); the build, the audit and
 the publish run one DAG run at a time: `claim_build` (a setup task) waits for and takes the
 build lease of the shared audit schema, `release_build` (its teardown) gives it back whatever
-happened (revwh.lease). Clearing any of them, any model's task included, clears the claim and
+happened (revwh.warehouse.lease). Clearing any of them, any model's task included, clears the claim
+and
 the release too. Only `publish` emits an Asset (the model tasks emit none).
 
 Params of a manual run or backfill: `platforms` (the sources to extract and load; the others'
@@ -30,10 +33,10 @@ from airflow.sdk import Asset, Param, PokeReturnValue, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from revwh.alerting import on_dag_failure, on_task_failure
-from revwh.config import BUILD_LEASE_POKE_SECONDS, build_lease_stale_after
-from revwh.cosmos_build import dbt_task_group, execution_mode
-from revwh.sources import enabled_sources
+from revwh.core.config import BUILD_LEASE_POKE_SECONDS, build_lease_stale_after
+from revwh.core.sources import enabled_sources
+from revwh.ops.alerting import on_dag_failure, on_task_failure
+from revwh.transform.cosmos_build import dbt_task_group, execution_mode
 
 # One extract and one load task per platform; the CRM's platform follows CRM=hubspot|salesforce.
 PLATFORMS = sorted({source.platform for source in enabled_sources().values()})
@@ -68,7 +71,7 @@ def revenue_nightly():
     @task
     def extract(platform: str, data_interval_start=None, data_interval_end=None,
                 params=None) -> list[dict]:
-        from revwh.pipeline import extract_platform
+        from revwh.ops.pipeline import extract_platform
 
         if platform not in params["platforms"]:
             raise AirflowSkipException(f"{platform} is not among this run's platforms")
@@ -76,7 +79,7 @@ def revenue_nightly():
 
     @task
     def load(platform: str, files: list[dict], run_id=None) -> list[dict]:
-        from revwh.pipeline import load_platform
+        from revwh.ops.pipeline import load_platform
 
         return load_platform(platform, files, run_id=run_id)
 
@@ -84,41 +87,41 @@ def revenue_nightly():
                  timeout=2 * build_lease_stale_after().total_seconds(),
                  trigger_rule="none_failed_min_one_success")
     def claim_build(run_id=None) -> PokeReturnValue:
-        from revwh.pipeline import claim_build
+        from revwh.ops.pipeline import claim_build
 
         # a new token each time the lease is taken: the model tasks tell this build's results
-        # from an earlier one's by it (revwh.cosmos_watcher)
+        # from an earlier one's by it (revwh.transform.cosmos_watcher)
         claimed = claim_build(run_id)
         return PokeReturnValue(is_done=claimed, xcom_value=uuid.uuid4().hex if claimed else None)
 
     @task
     def transform(params=None) -> dict:
-        from revwh.pipeline import build_marts
+        from revwh.ops.pipeline import build_marts
 
         return build_marts(full_refresh=params["full_refresh"])
 
     @task
     def audit(data_interval_start=None, data_interval_end=None, run_id=None) -> dict:
-        from revwh.pipeline import audit_marts
+        from revwh.ops.pipeline import audit_marts
 
         return audit_marts(data_interval_start, data_interval_end, run_id)
 
     @task(outlets=[MARTS])
     def publish(data_interval_start=None, data_interval_end=None, run_id=None) -> dict:
-        from revwh.pipeline import publish_marts
+        from revwh.ops.pipeline import publish_marts
 
         return publish_marts(data_interval_start, data_interval_end, run_id)
 
     @task
     def release_build(run_id=None) -> bool:
-        from revwh.pipeline import release_build
+        from revwh.ops.pipeline import release_build
 
         return release_build(run_id)
 
     @task(trigger_rule="none_failed_min_one_success")
     def summary(loads: list, audit_result: dict, published: dict,
                 data_interval_start=None, data_interval_end=None) -> str:
-        from revwh.pipeline import summarize
+        from revwh.ops.pipeline import summarize
 
         return summarize(data_interval_start, data_interval_end, loads, audit_result, published)
 

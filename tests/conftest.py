@@ -17,11 +17,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "plugins"))
+from revwh.core.config import apply_telemetry_off
+from revwh.warehouse import embedded_pg
 
-from revwh import embedded_pg  # noqa: E402
-from revwh.config import apply_telemetry_off  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 apply_telemetry_off()
 # Airflow reads its configuration when first imported: give the test session its own home.
@@ -116,12 +115,12 @@ def metrics_warehouse(pg_server: str, warehouse: str, tmp_path_factory: pytest.T
     from datetime import date, timedelta
     from types import SimpleNamespace
 
-    from revwh.extract import locate
-    from revwh.load import load_file
+    from revwh.core.sources import ALL_SOURCES
+    from revwh.ingest.extract import locate
+    from revwh.ingest.load import load_file
     from revwh.simulate.company import Company, SimConfig
     from revwh.simulate.writers import write_extracts
-    from revwh.sources import ALL_SOURCES
-    from revwh.transform import run_dbt
+    from revwh.transform.dbt_runner import run_dbt
 
     name = f"revwh_test_metrics_{os.getpid()}"
     with psycopg.connect(pg_server, autocommit=True) as conn:

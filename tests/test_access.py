@@ -12,9 +12,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from revwh import access, publish, schema
-from revwh.config import settings
-from revwh.sources import ALL_SOURCES
+from revwh.core.config import settings
+from revwh.core.sources import ALL_SOURCES
+from revwh.publish import marts as publish
+from revwh.warehouse import access, schema
 
 MARTS = ("bi_spend", "bi_people", "bi_summary")
 START = datetime(2026, 9, 1, tzinfo=UTC)

@@ -18,8 +18,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from revwh import alerting
-from revwh.errors import ExtractMissing
+from revwh.core.errors import ExtractMissing
+from revwh.ops import alerting
 
 
 class Webhook:
@@ -81,7 +81,7 @@ def test_a_task_failure_is_logged_and_posted(webhook: Webhook, monkeypatch: pyte
     error = ExtractMissing("google_ads campaign_stats: no file for 2026-09-01 at s3://landing/"
                            "x.csv (tried postgresql://loader:secret@db/warehouse)\nline 2\n"
                            + "\n".join(f"more {i}" for i in range(30)))
-    with caplog.at_level(logging.INFO, logger="revwh.alerting"):
+    with caplog.at_level(logging.INFO, logger="revwh.ops.alerting"):
         alerting.on_task_failure(_task_context(error))
     assert len(webhook.received) == 1
     got = webhook.received[0]
@@ -91,7 +91,7 @@ def test_a_task_failure_is_logged_and_posted(webhook: Webhook, monkeypatch: pyte
     assert alert["dag_id"] == "revenue_nightly"
     assert alert["run_id"] == "manual__2026-09-02T00:00:00+00:00"
     assert alert["task_id"] == "load_google_ads" and alert["try_number"] == 2
-    assert alert["reason"].startswith("revwh.errors.ExtractMissing: google_ads campaign_stats")
+    assert alert["reason"].startswith("revwh.core.errors.ExtractMissing: google_ads campaign_stats")
     assert "secret" not in alert["reason"] and "loader:***@db" in alert["reason"]
     assert "more 29" not in alert["reason"] and "more lines in the log" in alert["reason"]
     assert alert["log_url"].endswith("tasks/load_google_ads?try_number=2")
@@ -116,7 +116,7 @@ def test_a_broken_webhook_never_masks_the_failure(problem: str, monkeypatch: pyt
     monkeypatch.setenv("REVWH_ALERT_TIMEOUT_SECONDS", "0.5")
     began = time.monotonic()
     try:
-        with caplog.at_level(logging.INFO, logger="revwh.alerting"):
+        with caplog.at_level(logging.INFO, logger="revwh.ops.alerting"):
             alerting.on_task_failure(_task_context(RuntimeError("boom")))  # does not raise
     finally:
         if problem != "down":
@@ -130,14 +130,14 @@ def test_a_broken_webhook_never_masks_the_failure(problem: str, monkeypatch: pyt
 def test_without_a_webhook_the_alert_is_only_logged(monkeypatch: pytest.MonkeyPatch,
                                                     caplog: pytest.LogCaptureFixture):
     monkeypatch.delenv("REVWH_ALERT_WEBHOOK_URL", raising=False)
-    with caplog.at_level(logging.INFO, logger="revwh.alerting"):
+    with caplog.at_level(logging.INFO, logger="revwh.ops.alerting"):
         alerting.on_dag_failure({"run_id": "r1", "dag": SimpleNamespace(dag_id="d"),
                                  "reason": "task_failure"})
     assert "ALERT [revwh] DAG run failed: d / r1: task_failure" in caplog.text
 
 
 def test_the_dag_alerts_on_task_and_run_failure():
-    from revwh.dagrun import load_dag
+    from revwh.ops.dagrun import load_dag
 
     dag = load_dag()
     assert dag.on_failure_callback in (alerting.on_dag_failure, [alerting.on_dag_failure])
@@ -149,7 +149,7 @@ def test_a_real_failing_run_posts_its_alerts(warehouse: str, webhook: Webhook,
                                              tmp_path: Path):
     """The nightly DAG through Airflow (dag.test) on a day whose extracts never landed: each
     failed extract task and the failed run are posted, with the exception's message."""
-    from revwh.airflow_env import airflow_env
+    from revwh.ops.airflow_env import airflow_env
 
     env = {**os.environ, **airflow_env(), "LANDING_URL": str(tmp_path / "empty-landing"),
            "REVWH_ALERT_WEBHOOK_URL": webhook.url}
@@ -158,7 +158,7 @@ def test_a_real_failing_run_posts_its_alerts(warehouse: str, webhook: Webhook,
                              text=True, timeout=600)
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     day = date(2026, 9, 1)
-    result = subprocess.run([sys.executable, "-m", "revwh.dagrun", day.isoformat()], env=env,
+    result = subprocess.run([sys.executable, "-m", "revwh.ops.dagrun", day.isoformat()], env=env,
                             capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 1 and "RUN_STATE=failed" in output, output[-3000:]

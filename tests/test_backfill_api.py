@@ -4,7 +4,7 @@ API with a token (the call the UI's Trigger -> Backfill makes), parallel runs, a
 against the same days run nightly one by one as their extracts landed (dag.test), with late
 data: restated ad days and a CRM update to a months-old record.
 
-Every comparison is of the whole published schema, row for row (revwh.mart_checksums).
+Every comparison is of the whole published schema, row for row (revwh.publish.checksums).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
-from revwh.airflow_services import AirflowServices, free_port, services_env
-from revwh.mart_checksums import differing_marts, mart_checksums, mart_differences
+from revwh.ops.airflow_services import AirflowServices, free_port, services_env
+from revwh.publish.checksums import differing_marts, mart_checksums, mart_differences
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
 
@@ -111,7 +111,7 @@ def observe(url: str) -> dict:
     return {"google_ads_day1": spend, "old_contact": person and person[1:], "stages": stages}
 
 
-# The person keys are salted hashes (revwh.privacy): the two warehouses compared row for row
+# The person keys are salted hashes (revwh.gate.privacy): the two warehouses compared row for row
 # share one salt, as two deployments of one warehouse would (each REVWH_HOME would otherwise
 # generate its own).
 PII_SALT = secrets.token_hex(16)
@@ -130,7 +130,7 @@ def run_nightly(staged: Path, env: dict[str, str], landing: Path, url: str) -> S
 
     def run(day: date, conf: dict | None = None) -> None:
         result = subprocess.run(
-            [sys.executable, "-m", "revwh.dagrun", day.isoformat(), json.dumps(conf or {})],
+            [sys.executable, "-m", "revwh.ops.dagrun", day.isoformat(), json.dumps(conf or {})],
             env=env, capture_output=True, text=True, timeout=1800)
         assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
 
@@ -155,7 +155,7 @@ def operated(staged: Path, warehouse: str, airflow_db_factory, database_factory,
              tmp_path_factory: pytest.TempPathFactory):
     """Airflow started for real and a backfill of the days with parallel runs created through
     the REST API, while the same days run nightly one by one in another warehouse."""
-    from revwh.airflow_env import airflow_env
+    from revwh.ops.airflow_env import airflow_env
 
     base = {**os.environ, **airflow_env()}
     nightly_url = database_factory("revwh_test_nightly")

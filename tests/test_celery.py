@@ -21,10 +21,10 @@ from datetime import date
 import psycopg
 import pytest
 
-from revwh.airflow_services import AirflowServices, free_port, services_env
-from revwh.cosmos_build import MANIFEST_PATH
+from revwh.ops.airflow_services import AirflowServices, free_port, services_env
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
+from revwh.transform.cosmos_build import MANIFEST_PATH
 
 # Starting Airflow and running the DAG (a dbt build a run) takes minutes, many more on a busy
 # machine: more than the suite's per-test limit.
@@ -70,7 +70,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_factory,
                tmp_path_factory: pytest.TempPathFactory):
-    from revwh.airflow_env import airflow_env
+    from revwh.ops.airflow_env import airflow_env
 
     url = database_factory("revwh_test_celery")
     airflow_url = airflow_db_factory("revwh_test_celery_af")
@@ -126,7 +126,7 @@ def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_fact
 def test_every_task_ran_on_the_celery_worker(celery_run: dict):
     """Every task that needs a worker ran on the Celery worker; the dbt model tasks (Cosmos
     WATCHER: one task builds, the others report their model) started and ended in the
-    triggerer, with no worker at all (revwh.cosmos_watcher)."""
+    triggerer, with no worker at all (revwh.transform.cosmos_watcher)."""
     tis = celery_run["tis"]
     assert {ti["task_id"] for ti in tis} >= {"extract_ga4", "load_ga4", "claim_build",
                                             "dbt_build.dbt_producer_watcher",

@@ -13,10 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from revwh import contract
-from revwh.config import AUDIT_SCHEMA, DBT_PROJECT_DIR, settings
-from revwh.sources import active_crm
-from revwh.transform import dbt_env, run_dbt
+from revwh.core import contract
+from revwh.core.config import AUDIT_SCHEMA, DBT_PROJECT_DIR, settings
+from revwh.core.sources import active_crm
+from revwh.transform.dbt_runner import dbt_env, run_dbt
 
 PROJECT = "revenue_warehouse"
 # marts whose grain has a column that is null on some rows (channel rows have no campaign; an
@@ -90,7 +90,8 @@ def test_the_built_marts_have_exactly_the_contracted_columns_and_keys(manifest: 
 
 
 def _dbt_in(project: Path, args: list[str], url: str):
-    """dbt on a copy of the project (as revwh.transform.run_dbt runs it on the real one)."""
+    """dbt on a copy of the project (as revwh.transform.dbt_runner.run_dbt runs it on the real
+    one)."""
     from dbt.cli.main import dbtRunner
 
     os.environ.update(dbt_env(url))

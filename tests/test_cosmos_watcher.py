@@ -1,5 +1,6 @@
 """The per-model tasks start in the triggerer and end there when their model succeeded: only a
-failure, or a model task cleared after the build, goes to a worker (revwh.cosmos_watcher)."""
+failure, or a model task cleared after the build, goes to a worker
+(revwh.transform.cosmos_watcher)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from airflow.triggers.base import TaskSkippedEvent, TaskSuccessEvent, TriggerEve
 from cosmos.listeners.dag_run_listener import EventStatus
 from cosmos.operators._watcher.triggerer import WatcherEventReason
 
-from revwh.cosmos_watcher import (
+from revwh.transform.cosmos_watcher import (
     BUILD_CLAIM_XCOM_KEY,
     CLAIM_TASK_ID,
     ModelStatusTrigger,
@@ -166,6 +167,6 @@ def test_the_trigger_round_trips_through_its_serialized_form():
     trigger = ModelStatusTrigger(model_unique_id=UID, producer_task_id="p", dag_id="d",
                                  poke_interval=2.0, is_test_sensor=True)
     classpath, kwargs = trigger.serialize()
-    assert classpath == "revwh.cosmos_watcher.ModelStatusTrigger"
+    assert classpath == "revwh.transform.cosmos_watcher.ModelStatusTrigger"
     again = ModelStatusTrigger(**kwargs)
     assert again.serialize() == (classpath, kwargs)

@@ -6,7 +6,6 @@ import copy
 import csv
 import gzip
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,16 +13,17 @@ from pathlib import Path
 import pytest
 import yaml
 
-from revwh import crm_mapping
-from revwh.crm_mapping import (
-    Issue,
+from revwh.core.errors import WarehouseError
+from revwh.ingest.crm_convert import Issue
+from revwh.ingest.crm_report import validate
+from revwh.ingest.crm_spec import (
+    MODEL,
+    CrmMapping,
     MappingError,
     load_mapping,
     map_row,
     required_columns,
-    validate,
 )
-from revwh.errors import WarehouseError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "byo_crm"
@@ -68,7 +68,7 @@ def write_mapping(tmp_path: Path, document: dict | str, name: str = "mapping.yml
 
 
 @pytest.fixture()
-def mapping(tmp_path: Path) -> crm_mapping.CrmMapping:
+def mapping(tmp_path: Path) -> CrmMapping:
     return load_mapping(write_mapping(tmp_path, BASE))
 
 
@@ -239,7 +239,7 @@ def test_empty_or_absent_required_cells_are_issues(mapping) -> None:
 
 def test_record_has_every_field_of_the_model(mapping) -> None:
     record, _ = map_row(mapping, "leads", lead())
-    assert list(record) == [t.name for t in crm_mapping.MODEL["leads"]]
+    assert list(record) == [t.name for t in MODEL["leads"]]
     assert record["email"] is None
 
 
@@ -255,7 +255,7 @@ def test_stage_without_values_takes_common_values(tmp_path: Path) -> None:
 def test_channels_come_from_the_lead_definition_contract(tmp_path: Path, monkeypatch) -> None:
     import yaml
 
-    from revwh import contract
+    from revwh.core import contract
 
     document = contract.load()
     document = {**document, "channels": [{"key": "podcast", "group": "owned"},
@@ -437,8 +437,8 @@ def test_validate_of_a_file_for_an_entity_the_mapping_lacks(tmp_path: Path) -> N
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-    return subprocess.run([sys.executable, "-m", "revwh.crm_mapping", *args], cwd=ROOT, env=env,
+    revwh = Path(sys.executable).parent / "revwh"  # the console script uv sync installs
+    return subprocess.run([str(revwh), "crm-mapping", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -469,7 +469,8 @@ def test_command_exit_2_for_a_broken_mapping(tmp_path: Path) -> None:
 
 
 def test_importing_the_module_does_nothing() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "plugins")}
-    done = subprocess.run([sys.executable, "-c", "import revwh.crm_mapping"], env=env,
+    modules = "; ".join(f"import revwh.ingest.{m}" for m in ("crm_spec", "crm_convert",
+                                                              "crm_report"))
+    done = subprocess.run([sys.executable, "-c", modules],
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")

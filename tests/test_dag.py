@@ -11,8 +11,9 @@ import pytest
 from airflow.dag_processing.dagbag import DagBag
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from revwh.config import DAGS_DIR, DBT_PROJECT_DIR
-from revwh.cosmos_build import (
+from revwh.core.config import DAGS_DIR, DBT_PROJECT_DIR
+from revwh.core.sources import enabled_sources
+from revwh.transform.cosmos_build import (
     GROUP_ID,
     MANIFEST_COMMAND,
     MANIFEST_PATH,
@@ -20,7 +21,6 @@ from revwh.cosmos_build import (
     runtime_dbt_settings,
     write_manifest,
 )
-from revwh.sources import enabled_sources
 
 PLATFORMS = {source.platform for source in enabled_sources().values()}
 
@@ -33,7 +33,7 @@ def monkeypatch_module():
 
 @pytest.fixture(scope="module")
 def dag(monkeypatch_module):
-    # LOCAL, as dag.test runs it (revwh.dagrun): a dbt command per task; WATCHER below
+    # LOCAL, as dag.test runs it (revwh.ops.dagrun): a dbt command per task; WATCHER below
     monkeypatch_module.setenv("REVWH_DBT_EXECUTION_MODE", "local")
     bag = DagBag(dag_folder=str(DAGS_DIR))
     assert bag.import_errors == {}
@@ -142,7 +142,7 @@ def test_the_dbt_tasks_get_params_connection_and_vars_at_run_time(dag):
 def test_runtime_dbt_settings_are_those_of_run_dbt(monkeypatch):
     from types import SimpleNamespace
 
-    from revwh.transform import dbt_env, dbt_vars
+    from revwh.transform.dbt_runner import dbt_env, dbt_vars
 
     monkeypatch.setenv("WAREHOUSE_URL", "postgresql://etl:replace-with-a-password@db.example:6543/wh")
     monkeypatch.setenv("REVWH_PII_SALT", "test-salt")
@@ -199,14 +199,14 @@ def test_watcher_mode_one_dbt_build_watched_by_the_model_tasks(monkeypatch):
     assert run.deferrable and run.interceptors == [runtime_dbt_settings]
     assert producer.interceptors == [runtime_dbt_settings]
     # every model, test and seed task starts in the triggerer (no worker unless it fails or
-    # is cleared: revwh.cosmos_watcher); the producer runs in a worker
+    # is cleared: revwh.transform.cosmos_watcher); the producer runs in a worker
     watchers = [t for t in _dbt_tasks(dag) if t.task_id.endswith((".run", "_run", ".test",
                                                                     ".seed", "_seed"))]
     assert len(watchers) >= 90
     for task in watchers:
         assert task.start_from_trigger, task.task_id
         args = task.start_trigger_args
-        assert args.trigger_cls == "revwh.cosmos_watcher.ModelStatusTrigger"
+        assert args.trigger_cls == "revwh.transform.cosmos_watcher.ModelStatusTrigger"
         assert args.next_method == "execute_complete"
         assert args.trigger_kwargs["model_unique_id"] == task.model_unique_id
         assert args.trigger_kwargs["dag_id"] == "revenue_nightly"
@@ -232,7 +232,7 @@ def test_single_mode_one_dbt_build_task(monkeypatch):
 
 
 def test_dag_test_builds_with_one_task_unless_told(monkeypatch):
-    from revwh import dagrun
+    from revwh.ops import dagrun
 
     monkeypatch.delenv("REVWH_DBT_EXECUTION_MODE", raising=False)
     assert "transform" in dagrun.load_dag().task_ids
@@ -241,8 +241,8 @@ def test_dag_test_builds_with_one_task_unless_told(monkeypatch):
 
 
 def test_an_unknown_execution_mode_is_named(monkeypatch):
-    from revwh.cosmos_build import execution_mode
-    from revwh.errors import WarehouseError
+    from revwh.core.errors import WarehouseError
+    from revwh.transform.cosmos_build import execution_mode
 
     monkeypatch.setenv("REVWH_DBT_EXECUTION_MODE", "kubernetes")
     with pytest.raises(WarehouseError, match="REVWH_DBT_EXECUTION_MODE=kubernetes.*watcher"):
@@ -251,7 +251,7 @@ def test_an_unknown_execution_mode_is_named(monkeypatch):
 
 def test_the_manifest_is_current(tmp_path):
     """The manifest the DAG is rendered from has the dbt project's models, seeds and
-    dependencies as they are now (make setup writes it: python -m revwh.cli dbt-manifest)."""
+    dependencies as they are now (make setup writes it: python -m revwh.ops.cli dbt-manifest)."""
     assert MANIFEST_PATH.is_file(), f"no dbt manifest: {MANIFEST_COMMAND}"
     models = {p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
     nodes = manifest_nodes()
@@ -277,13 +277,13 @@ def test_a_manifest_of_another_crm_fails_the_dag_naming_the_command(monkeypatch)
 
 
 def test_without_the_manifest_the_dag_fails_naming_the_command(monkeypatch, tmp_path):
-    from revwh import cosmos_build
+    from revwh.transform import cosmos_build
 
     monkeypatch.setattr(cosmos_build, "MANIFEST_PATH", tmp_path / "manifest.json")
     errors = DagBag(dag_folder=str(DAGS_DIR)).import_errors
     assert len(errors) == 1
     message = next(iter(errors.values()))
-    assert "ManifestMissing" in message and "revwh.cli dbt-manifest" in message
+    assert "ManifestMissing" in message and "revwh.ops.cli dbt-manifest" in message
     assert "make setup" in message
 
 

@@ -26,14 +26,14 @@ MARTS = ("daily_channel_performance", "leads")
 
 
 def _airflow_env() -> dict[str, str]:
-    from revwh.airflow_env import airflow_env
+    from revwh.ops.airflow_env import airflow_env
 
     return {**os.environ, **airflow_env()}
 
 
 def run_day(day: date, landing: Path) -> subprocess.CompletedProcess:
     env = {**_airflow_env(), "LANDING_URL": str(landing)}
-    return subprocess.run([sys.executable, "-m", "revwh.dagrun", day.isoformat()], env=env,
+    return subprocess.run([sys.executable, "-m", "revwh.ops.dagrun", day.isoformat()], env=env,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -161,7 +161,7 @@ def test_the_bi_role_reads_the_published_marts_and_nothing_else(first_day, wareh
     """Set up by the run itself: every published mart readable as the BI role, the rest not."""
     from psycopg import sql
 
-    from revwh.access import bi_url
+    from revwh.warehouse.access import bi_url
 
     with psycopg.connect(warehouse) as conn:
         marts = [r[0] for r in conn.execute(

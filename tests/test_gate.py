@@ -29,8 +29,9 @@ from revwh import (
     quality,
     reconciliation_suites,
 )
-from revwh.errors import AuditFailed
-from revwh.suites import all_suites, batch_query, literal, load_hand_written
+from revwh.core.errors import AuditFailed
+from revwh.gate.spec import batch_query, literal
+from revwh.gate.suites import all_suites, load_hand_written
 
 RUN = f"gate_{uuid.uuid4().hex[:8]}"  # run ids of this session: ops.* keeps earlier ones
 DAY = date(2026, 10, 15)  # the last of the metrics warehouse's 45 days (tests/conftest.py)
@@ -107,7 +108,7 @@ def test_queries_alias_the_batch_as_gx_fills_it_in():
 
 
 def test_suites_command_prints_what_the_gate_runs(tmp_path: Path):
-    from revwh.cli import main
+    from revwh.ops.cli import main
 
     assert main(["suites", "--day", DAY.isoformat(), "--out", str(tmp_path)]) == 0
     written = {p.stem: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}

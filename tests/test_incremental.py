@@ -3,7 +3,7 @@
 The simulated company, with its mess (every ad day restated by a later pull two days on, GA4
 days completed by a later pull), is delivered night by night: each night the landing folder
 holds what had landed by then, the nightly loads the day and re-reads its lookback window
-(revwh.pipeline), and dbt builds incrementally. Crafted GA4 pulls add what the simulation does
+(revwh.ops.pipeline), and dbt builds incrementally. Crafted GA4 pulls add what the simulation does
 not deliver on its own: a session that crosses midnight (its events in two days' exports),
 late events that change a session that crossed midnight and add a session to an old day, a
 session that a later pull drops, and a person back on the web long after their last touch.
@@ -24,12 +24,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from revwh import pipeline
-from revwh.intervals import days_in
+from revwh.core.intervals import days_in
+from revwh.core.sources import enabled_sources
+from revwh.ops import pipeline
 from revwh.simulate.company import Company, SimConfig
-from revwh.simulate.writers import GA4_TIME_ZONE, write_extracts
-from revwh.sources import enabled_sources
-from revwh.transform import run_dbt
+from revwh.simulate.landing import GA4_TIME_ZONE
+from revwh.simulate.writers import write_extracts
+from revwh.transform.dbt_runner import run_dbt
 
 START = date(2026, 9, 1)
 DAYS = 14  # every ad day is restated two days later
@@ -153,7 +154,7 @@ def craft_ga4(landing: Path, returning: str) -> None:
 def _early_people(landing: Path) -> list[dict[str, str]]:
     """The form fields of people a form of day 1 or 2 stitches to a visitor, whom the contract
     counts, and whose visitor has no event after day 2."""
-    from revwh import contract
+    from revwh.core import contract
 
     exclusions = contract.load()["exclusions"]
     excluded = set(exclusions["internal_domains"] + exclusions["spam_domains"]
@@ -308,7 +309,7 @@ def test_incremental_and_full_refresh_builds_give_identical_marts(
 
 
 def test_the_lookback_follows_the_sources_and_full_refresh_reaches_dbt(monkeypatch):
-    from revwh import transform
+    from revwh.transform import dbt_runner as transform
 
     monkeypatch.delenv("LOOKBACK_DAYS_GA4", raising=False)
     assert transform.dbt_vars()["lookback_days"] == 3  # ads and GA4: 3 days by default
@@ -324,7 +325,7 @@ def test_the_lookback_follows_the_sources_and_full_refresh_reaches_dbt(monkeypat
 
 
 def test_dbt_sessions_run_without_jit(monkeypatch):
-    from revwh.transform import dbt_env
+    from revwh.transform.dbt_runner import dbt_env
 
     url = "postgresql://u@h:5432/w"
     monkeypatch.delenv("PGOPTIONS", raising=False)

@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 import psycopg
 import pytest
 
-from revwh import lease, publish
-from revwh.load import load_file
-from revwh.sources import SOURCES
+from revwh.core.sources import SOURCES
+from revwh.ingest.load import load_file
+from revwh.publish import marts as publish
+from revwh.warehouse import lease
 
 
 def test_one_run_at_a_time_holds_the_lease(conn: psycopg.Connection):

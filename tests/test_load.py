@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from revwh.errors import LoadRejected
-from revwh.extract import locate_interval
-from revwh.load import load_file, refresh_statistics
-from revwh.pipeline import load_platform
-from revwh.sources import SOURCES
+from revwh.core.errors import LoadRejected
+from revwh.core.sources import SOURCES
+from revwh.ingest.extract import locate_interval
+from revwh.ingest.load import load_file, refresh_statistics
+from revwh.ops.pipeline import load_platform
 
 DAY = date(2026, 9, 1)
 SOURCE = SOURCES["hubspot__contacts"]

@@ -26,7 +26,7 @@ import pytest
 import yaml
 from support import query_rows
 
-from revwh.config import DBT_PROJECT_DIR, settings
+from revwh.core.config import DBT_PROJECT_DIR, settings
 
 MODELS = ("first_touch", "last_touch", "linear", "position_based", "w_shaped", "time_decay",
           "markov")
@@ -335,7 +335,7 @@ def _compiled(folder: str, model: str) -> str:
     path = settings().dbt_target_dir / "compiled" / "revenue_warehouse" / "models" / folder / \
         f"{model}.sql"
     if not path.exists():
-        from revwh.transform import run_dbt
+        from revwh.transform.dbt_runner import run_dbt
 
         run_dbt(["compile", "--select", " ".join(m for _, m in CHAIN)])
     return RELATION.sub(r"pg_temp.\1", Path(path).read_text())

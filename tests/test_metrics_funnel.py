@@ -13,7 +13,7 @@ from fractions import Fraction
 import pytest
 from support import query_rows
 
-from revwh import contract
+from revwh.core import contract
 
 HORIZON = datetime.fromisoformat("2026-10-16T00:00:00+00:00")  # the data ends here
 STAGES = ["inquiry", "mql", "sal", "sql", "opportunity", "customer"]
@@ -147,7 +147,7 @@ def test_sales_follow_up_from_salesforce(metrics_warehouse, monkeypatch):
     """The simulated Salesforce tells the same story: with CRM=salesforce the owners' names,
     teams and SLA counts are the truth's (exact, as above). Owner ids are Salesforce user ids
     there, so owners are matched by name."""
-    from revwh.transform import run_dbt
+    from revwh.transform.dbt_runner import run_dbt
 
     # with their upstream: the Salesforce staging models are built only when CRM=salesforce
     select = ["--select", "+int_crm__lead_records+,+sales_follow_up_summary", "+int_crm__owners"]

@@ -75,7 +75,7 @@ def test_no_one_enters_a_stage_before_an_earlier_one(people):
 def test_the_same_people_from_salesforce(metrics_warehouse, people, monkeypatch):
     """The simulated company's Salesforce tells the same story as its HubSpot: with CRM=salesforce
     the people and every stage count come out the same."""
-    from revwh.transform import run_dbt
+    from revwh.transform.dbt_runner import run_dbt
 
     monkeypatch.setenv("CRM", "salesforce")
     run_dbt(["build", "--select", "+dim_people"], url=metrics_warehouse.url)

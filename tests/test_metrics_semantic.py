@@ -1,5 +1,6 @@
 """The semantic layer answers with the marts' numbers: MetricFlow (mf query, through
-revwh.metrics) against the warehouse, compared with the same figures queried from the marts
+revwh.transform.metrics) against the warehouse, compared with the same figures queried from the
+marts
 (ad_performance_daily and dim_people by day, sales_follow_up_summary by owner and channel,
 weekly_scorecard by week, channel_efficiency by channel).
 
@@ -29,10 +30,10 @@ WON_DEALS_MODELS = "source:hubspot.deals+"
 
 
 def _mf(url: str, metrics: list[str], group_by: list[str], out: Path) -> list[dict[str, str]]:
-    """mf query through revwh.metrics against the warehouse at url; the CSV rows."""
+    """mf query through revwh.transform.metrics against the warehouse at url; the CSV rows."""
     env = {**os.environ, "WAREHOUSE_URL": url}
     result = subprocess.run(
-        [sys.executable, "-m", "revwh.metrics", "query", "--metrics", ",".join(metrics),
+        [sys.executable, "-m", "revwh.transform.metrics", "query", "--metrics", ",".join(metrics),
          "--group-by", ",".join(group_by), "--csv", str(out)],
         env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
@@ -110,7 +111,7 @@ def won_deals_warehouse(metrics_warehouse, pg_server: str):
     """A copy of the metrics warehouse where every other open HubSpot deal was won 12 days
     after its creation (the raw records: stage closedwon, a closedwon entry in the stage
     history), with every model downstream of the deals rebuilt by dbt."""
-    from revwh.transform import run_dbt
+    from revwh.transform.dbt_runner import run_dbt
 
     source = urlsplit(metrics_warehouse.url).path.lstrip("/")
     name = f"revwh_test_won_deals_{os.getpid()}"

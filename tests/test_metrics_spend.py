@@ -13,8 +13,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from revwh.simulate.ads import RENAMED_CAMPAIGN, campaign_name, rename_day
 from revwh.simulate.company import ADS
-from revwh.simulate.writers import RENAMED_CAMPAIGN, campaign_name, rename_day
 
 CENT = Decimal("0.01")
 MART = "audit.ad_performance_daily"

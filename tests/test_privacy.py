@@ -8,8 +8,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from revwh import privacy
-from revwh.publish import audited_marts
+from revwh.core.secrets import pii_salt
+from revwh.gate import privacy
+from revwh.publish.marts import audited_marts
 
 
 @pytest.mark.parametrize("column", [
@@ -105,7 +106,7 @@ def test_the_real_marts_hold_no_personal_data(metrics_warehouse):
         emails, other_keys = conn.execute(
             "select count(*), count(*) filter (where person_id <> md5(%s || email_key))"
             " from intermediate.int_people__visitors where email_key like '%%@%%'",
-            (privacy.pii_salt(),)).fetchone()
+            (pii_salt(),)).fetchone()
     assert emails > 0
     assert other_keys == 0, "person_id is not the hash of the configured salt and the email"
 
@@ -114,10 +115,10 @@ def test_the_salt_is_a_local_secret_or_from_the_environment(monkeypatch: pytest.
                                                             tmp_path):
     monkeypatch.setenv("REVWH_HOME", str(tmp_path))
     monkeypatch.delenv("REVWH_PII_SALT", raising=False)
-    generated = privacy.pii_salt()
-    assert len(generated) >= 32 and privacy.pii_salt() == generated  # made once, then kept
+    generated = pii_salt()
+    assert len(generated) >= 32 and pii_salt() == generated  # made once, then kept
     secret = tmp_path / "secrets" / "pii_salt"
     assert secret.read_text().strip() == generated
     assert secret.stat().st_mode & 0o077 == 0 and secret.parent.stat().st_mode & 0o077 == 0
     monkeypatch.setenv("REVWH_PII_SALT", "from-the-environment")
-    assert privacy.pii_salt() == "from-the-environment"
+    assert pii_salt() == "from-the-environment"

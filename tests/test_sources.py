@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from revwh.extract import locate, locate_interval
-from revwh.load import load_file
-from revwh.pipeline import extract_platform, load_platform
+from revwh.core.sources import ALL_SOURCES, SOURCES, Source
+from revwh.ingest.extract import locate, locate_interval
+from revwh.ingest.load import load_file
+from revwh.ops.pipeline import extract_platform, load_platform
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
-from revwh.sources import ALL_SOURCES, SOURCES, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DATA = ROOT.parent / "shared" / "real-data"
@@ -159,7 +159,7 @@ def _fixture_table(conn, source: Source) -> None:
     """The raw table of an ad-hoc fixture source, made as the warehouse makes its own."""
     from psycopg import sql
 
-    from revwh.schema import RAW_DDL
+    from revwh.warehouse.schema import RAW_DDL
 
     conn.execute("create schema if not exists raw_fixture")
     conn.execute(sql.SQL(RAW_DDL).format(table=sql.Identifier("raw_fixture", source.entity)))

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from revwh.errors import ExtractMissing
-from revwh.extract import locate
-from revwh.intervals import days_in
-from revwh.load import Rejected, parse_json_line
+from revwh.core.errors import ExtractMissing
+from revwh.core.intervals import days_in
+from revwh.core.sources import SOURCES
+from revwh.gate.suites import load_hand_written
+from revwh.ingest.extract import locate
+from revwh.ingest.load import Rejected, parse_json_line
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
-from revwh.sources import SOURCES
-from revwh.suites import load_hand_written
 
 
 def test_days_in_daily_interval():
@@ -111,3 +111,32 @@ def test_hand_written_suites_bind_to_marts_and_resolve_seed_value_sets():
               and e["kwargs"]["column"] == "lifecycle_stage"]
     assert "marketingqualifiedlead" not in in_set[0]["kwargs"]["value_set"]
     assert "mql" in in_set[0]["kwargs"]["value_set"]
+
+
+def test_docs_architecture_lists_every_module() -> None:
+    """docs/architecture.md names every module of the revwh package, and no module that is gone."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    package = root / "plugins" / "revwh"
+    modules = {".".join(("revwh", *path.relative_to(package).with_suffix("").parts))
+               for path in package.rglob("*.py")
+               if path.name not in ("__init__.py", "__main__.py")}
+    text = (root / "docs" / "architecture.md").read_text()
+    listed = set(re.findall(r"`(revwh(?:\.[a-z_]+){2})`", text))
+    assert sorted(modules - listed) == [], "modules missing from docs/architecture.md"
+    assert sorted(listed - modules) == [], "docs/architecture.md names modules that do not exist"
+
+
+def test_the_layers_contract_covers_every_subpackage() -> None:
+    """Every subpackage of revwh is a layer of the import-linter contract in pyproject.toml, so a
+    new one cannot escape the rule that lower layers never import higher ones."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    contracts = config["tool"]["importlinter"]["contracts"]
+    layers = next(c["layers"] for c in contracts if c["type"] == "layers")
+    subpackages = {f"revwh.{p.parent.name}"
+                   for p in (root / "plugins" / "revwh").glob("*/__init__.py")}
+    assert subpackages == set(layers)

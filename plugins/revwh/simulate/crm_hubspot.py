@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from revwh.simulate.company import OWNERS, Company, Person, timeline
-from revwh.simulate.writers import Landing, _iso_ms, _ms, landing_url
+from revwh.simulate.landing import Landing, iso_ms, ms
+from revwh.simulate.web import landing_url
 
 ANALYTICS_SOURCE = {
     "paid_search": "PAID_SEARCH", "paid_social": "PAID_SOCIAL",
@@ -39,7 +40,7 @@ def deal_id(opportunity_id: str) -> str:
 
 
 def _history(changes: list[tuple[datetime, str]]) -> list[dict]:
-    return [{"value": value, "timestamp": _iso_ms(at), "sourceType": "CRM_UI",
+    return [{"value": value, "timestamp": iso_ms(at), "sourceType": "CRM_UI",
              "sourceId": "userId:1"} for at, value in reversed(changes)]
 
 
@@ -59,7 +60,7 @@ def write(landing: Landing, company: Company) -> None:
             if at < horizon and person.owner:
                 landing.add("hubspot", "engagements", at.date(), "engagements.jsonl", [{
                     "engagement": {"id": 30000000 + company.next_id(), "type": kind,
-                                   "timestamp": _ms(at), "createdAt": _ms(at),
+                                   "timestamp": ms(at), "createdAt": ms(at),
                                    "ownerId": int(person.owner[0]), "active": True},
                     "associations": {"contactIds": [int(contact_id(person))],
                                      "companyIds": [int(company_id(person.account.account_id))],
@@ -69,7 +70,7 @@ def write(landing: Landing, company: Company) -> None:
     for account in company.accounts:
         if account.created_at is None or account.created_at >= horizon:
             continue
-        created = _iso_ms(account.created_at)
+        created = iso_ms(account.created_at)
         landing.add("hubspot", "companies", account.created_at.date(), "companies.jsonl", [{
             "id": company_id(account.account_id),
             "properties": {"name": account.name, "domain": account.domain,
@@ -120,7 +121,7 @@ def _contact(landing: Landing, person: Person, horizon: datetime,
             "hs_object_id": contact_id(person),
             "email": person.email, "firstname": person.first_name,
             "lastname": person.last_name, "company": person.account.name,
-            "createdate": _iso_ms(person.created_at), "lastmodifieddate": _iso_ms(moment),
+            "createdate": iso_ms(person.created_at), "lastmodifieddate": iso_ms(moment),
             "lifecyclestage": stages[-1][1] if stages else "lead",
             "hs_lead_status": statuses[-1][1] if statuses else "NEW",
             "hs_analytics_source": ANALYTICS_SOURCE[source],
@@ -150,10 +151,10 @@ def _contact(landing: Landing, person: Person, horizon: datetime,
         record = {"id": contact_id(person), "properties": properties,
                   "propertiesWithHistory": {"lifecyclestage": _history(stages),
                                             "hs_lead_status": _history(statuses)},
-                  "createdAt": _iso_ms(person.created_at), "updatedAt": _iso_ms(moment),
+                  "createdAt": iso_ms(person.created_at), "updatedAt": iso_ms(moment),
                   "archived": archived_at is not None}
         if archived_at is not None:
-            record["archivedAt"] = _iso_ms(archived_at)
+            record["archivedAt"] = iso_ms(archived_at)
         landing.add("hubspot", "contacts", moment.date(), "contacts.jsonl", [record])
 
 
@@ -176,7 +177,7 @@ def _forms(landing: Landing, person: Person) -> None:
                 "form_submissions.jsonl", [{
                     "form_guid": "5f0c1d2e-demo-request" if person.demo_request
                     else "8a7b6c5d-guide-download",
-                    "submittedAt": _ms(person.created_at), "values": values,
+                    "submittedAt": ms(person.created_at), "values": values,
                     "pageUrl": url, "pageName": "Request a demo" if person.demo_request
                     else "Revenue analytics guide",
                     "conversionId": f"conv-{person.person_id}"}])
@@ -198,12 +199,12 @@ def _deal(landing: Landing, opportunity, horizon: datetime) -> None:
             "dealname": f"{person.account.name} - new business",
             "amount": str(opportunity.amount), "deal_currency_code": "USD",
             "dealstage": DEAL_STAGE[stage], "pipeline": "default",
-            "createdate": _iso_ms(opportunity.created_at),
-            "closedate": _iso_ms(expected), "hubspot_owner_id": ae,
+            "createdate": iso_ms(opportunity.created_at),
+            "closedate": iso_ms(expected), "hubspot_owner_id": ae,
             "closed_lost_reason": opportunity.lost_reason if stage == "closed_lost" else "",
             "hs_is_closed": str(closed).lower(),
             "hs_is_closed_won": str(stage == "closed_won").lower(),
-            "hs_lastmodifieddate": _iso_ms(at),
+            "hs_lastmodifieddate": iso_ms(at),
         }
         landing.add("hubspot", "deals", at.date(), "deals.jsonl", [{
             "id": deal_id(opportunity.opportunity_id), "properties": properties,
@@ -213,5 +214,5 @@ def _deal(landing: Landing, opportunity, horizon: datetime) -> None:
                                           "type": "deal_to_contact"}]},
                 "companies": {"results": [{"id": company_id(person.account.account_id),
                                            "type": "deal_to_company"}]}},
-            "createdAt": _iso_ms(opportunity.created_at), "updatedAt": _iso_ms(at),
+            "createdAt": iso_ms(opportunity.created_at), "updatedAt": iso_ms(at),
             "archived": False}])

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from revwh.simulate.ads import campaign_name
 from revwh.simulate.company import ADS, OWNERS, Company, Person, timeline
-from revwh.simulate.writers import Landing, _iso_ms, campaign_name, landing_url
+from revwh.simulate.landing import Landing, iso_ms
+from revwh.simulate.web import landing_url
 
 HEADERS = {
     "lead": ["Id", "IsDeleted", "MasterRecordId", "FirstName", "LastName", "Email", "Company",
@@ -70,7 +72,7 @@ def owner_sfid(owner_id: str) -> str:
 
 
 def _ts(moment: datetime) -> str:
-    return _iso_ms(moment).replace("Z", "+0000")
+    return iso_ms(moment).replace("Z", "+0000")
 
 
 def write(landing: Landing, company: Company) -> None:

@@ -1,0 +1,171 @@
+"""All settings in one place, read from the environment.
+
+- WAREHOUSE_URL: PostgreSQL URL of the warehouse database (default: the embedded PostgreSQL)
+- LANDING_URL: where extracts land, a folder or an fsspec URL (default: $REVWH_HOME/landing)
+- REVWH_HOME: local state: embedded PostgreSQL, Airflow home, logs (default: <project>/.local)
+- EMBEDDED_PG_PORT: TCP port of the embedded PostgreSQL on 127.0.0.1 (default: 54329)
+- CRM: the CRM whose extracts the DAG reads: hubspot, salesforce or csv_crm (default: hubspot)
+- CRM_MAPPING_FILE: with CRM=csv_crm, the mapping of its CSV exports (default: the example)
+- LOOKBACK_DAYS_<PLATFORM>: days before each run re-read for restatements (revwh.core.sources)
+- REVWH_BI_ROLE: the read-only login role BI tools use (default: revwh_bi)
+- REVWH_BI_PASSWORD: its password; if unset, one is generated once and kept in
+  $REVWH_HOME/secrets/bi_password (mode 0600, outside the repository) (revwh.warehouse.access)
+- REVWH_PII_SALT: the salt of the hashed person keys in the marts; if unset, generated once into
+  $REVWH_HOME/secrets/pii_salt. Changing it changes every person_id.
+- REVWH_ALERT_WEBHOOK_URL: where a failed run's alert is POSTed as JSON (default: log only)
+- REVWH_ALERT_TIMEOUT_SECONDS: how long the alert POST may take (default: 10)
+- REVWH_EVIDENCE_DIR: where each run's audit evidence is kept, one folder per run: Great
+  Expectations Data Docs and validation results, the suites as run, dbt docs
+  (default: $REVWH_HOME/evidence)
+- BUILD_LEASE_STALE_MINUTES: after how long a run's claim on the audit schema is taken to be
+  abandoned and may be taken over (revwh.warehouse.lease; default: 360)
+- SUPERSET_PORT: port of the local Superset (default: 8088), on SUPERSET_BIND (127.0.0.1)
+- SUPERSET_ADMIN_USER, SUPERSET_ADMIN_PASSWORD: Superset's admin login (default: admin, with a
+  password generated once into $REVWH_HOME/secrets/superset_admin_password)
+- SUPERSET_SECRET_KEY: Superset's secret key (default: generated once into
+  $REVWH_HOME/secrets/superset_secret_key)
+- REVWH_SUPERSET_VENV: Superset's own virtual environment (default: bi/superset/.venv)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+DAGS_DIR = PROJECT_ROOT / "dags"
+PLUGINS_DIR = PROJECT_ROOT / "plugins"
+SUPERSET_DIR = PROJECT_ROOT / "bi" / "superset"
+
+# Schemas of the warehouse, in the order data flows through them.
+OPS_SCHEMA = "ops"
+AUDIT_SCHEMA = "audit"
+PUBLISHED_SCHEMA = "marts"
+
+# One DAG run at a time builds, audits and publishes (revwh.warehouse.lease): a run waiting for the
+# audit
+# schema checks every few seconds.
+BUILD_LEASE_POKE_SECONDS = 3
+
+WAREHOUSE_DATABASE = "warehouse"
+AIRFLOW_DATABASE = "airflow"
+
+# The gate's volume check: a day's rows must lie within a band learned from the mart's previous
+# VOLUME_HISTORY_DAYS days (at least VOLUME_MIN_HISTORY_DAYS of them with rows, else the check is
+# skipped with a note): from VOLUME_LOW x the fewest to VOLUME_HIGH x the most rows of a day.
+VOLUME_HISTORY_DAYS = 28
+VOLUME_MIN_HISTORY_DAYS = 14
+VOLUME_LOW = 0.5
+VOLUME_HIGH = 1.5
+
+# Nothing calls home: dbt, Great Expectations, Airflow and Cosmos telemetry are off (Cosmos
+# reads [cosmos] enable_telemetry, DO_NOT_TRACK and SCARF_NO_ANALYTICS: cosmos.telemetry).
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+    "SCARF_ANALYTICS": "false",
+    "SCARF_NO_ANALYTICS": "true",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse_url: str | None
+    landing_url: str
+    home: Path
+    embedded_pg_port: int
+    evidence_dir: Path
+    bi_role: str = "revwh_bi"
+    bi_password: str | None = None
+    pii_salt: str | None = None
+    alert_webhook_url: str | None = None
+    alert_timeout_seconds: float = 10.0
+
+    @property
+    def embedded_pg_dir(self) -> Path:
+        return self.home / "pg"
+
+    @property
+    def airflow_home(self) -> Path:
+        return self.home / "airflow"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    @property
+    def dbt_log_dir(self) -> Path:
+        return self.home / "dbt" / "logs"
+
+    @property
+    def secrets_dir(self) -> Path:
+        """Generated local secrets (the BI role's password); never inside the repository's
+        tracked files (the default home, .local/, is git-ignored)."""
+        return self.home / "secrets"
+
+
+def crm_mapping_file() -> Path:
+    return Path(os.environ.get("CRM_MAPPING_FILE")
+                or PROJECT_ROOT / "examples" / "byo_crm" / "mapping.yml")
+
+
+def settings() -> Settings:
+    home = Path(os.environ.get("REVWH_HOME") or PROJECT_ROOT / ".local").resolve()
+    return Settings(
+        warehouse_url=os.environ.get("WAREHOUSE_URL") or None,
+        landing_url=os.environ.get("LANDING_URL") or str(home / "landing"),
+        home=home,
+        embedded_pg_port=int(os.environ.get("EMBEDDED_PG_PORT") or 54329),
+        bi_role=os.environ.get("REVWH_BI_ROLE") or "revwh_bi",
+        bi_password=os.environ.get("REVWH_BI_PASSWORD") or None,
+        pii_salt=os.environ.get("REVWH_PII_SALT") or None,
+        alert_webhook_url=os.environ.get("REVWH_ALERT_WEBHOOK_URL") or None,
+        alert_timeout_seconds=float(os.environ.get("REVWH_ALERT_TIMEOUT_SECONDS") or 10),
+        evidence_dir=Path(os.environ.get("REVWH_EVIDENCE_DIR") or home / "evidence").resolve(),
+    )
+
+
+def build_lease_stale_after() -> timedelta:
+    """A claim older than this is taken to be abandoned (its run died without releasing it)."""
+    return timedelta(minutes=int(os.environ.get("BUILD_LEASE_STALE_MINUTES") or 360))
+
+
+@dataclass(frozen=True)
+class SupersetSettings:
+    """The local Superset (revwh.ops.superset): its environment, state and login."""
+
+    venv: Path
+    home: Path
+    bind: str
+    port: int
+    admin_user: str
+    admin_password: str | None
+    secret_key: str | None
+
+    @property
+    def url(self) -> str:
+        return f"http://{'localhost' if self.bind == '127.0.0.1' else self.bind}:{self.port}"
+
+
+def superset_settings() -> SupersetSettings:
+    return SupersetSettings(
+        venv=Path(os.environ.get("REVWH_SUPERSET_VENV") or SUPERSET_DIR / ".venv"),
+        home=settings().home / "superset",
+        bind=os.environ.get("SUPERSET_BIND") or "127.0.0.1",
+        port=int(os.environ.get("SUPERSET_PORT") or 8088),
+        admin_user=os.environ.get("SUPERSET_ADMIN_USER") or "admin",
+        admin_password=os.environ.get("SUPERSET_ADMIN_PASSWORD") or None,
+        secret_key=os.environ.get("SUPERSET_SECRET_KEY") or None,
+    )
+
+
+def apply_telemetry_off() -> None:
+    for key, value in TELEMETRY_OFF.items():
+        os.environ.setdefault(key, value)
