@@ -140,3 +140,29 @@ def test_the_layers_contract_covers_every_subpackage() -> None:
     subpackages = {f"revwh.{p.parent.name}"
                    for p in (root / "plugins" / "revwh").glob("*/__init__.py")}
     assert subpackages == set(layers)
+
+
+def test_the_readme_is_short_and_its_links_resolve() -> None:
+    """README.md is for a newcomer (at most 200 lines); it and the docs pages link only to files
+    and headings that exist."""
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    readme = root / "README.md"
+    assert len(readme.read_text().splitlines()) <= 200
+
+    def anchors(page: Path) -> set[str]:
+        headings = re.findall(r"^#+ (.+)$", page.read_text(), re.M)
+        return {re.sub(r"[^a-z0-9 _-]", "", h.lower()).replace(" ", "-") for h in headings}
+
+    broken = []
+    for page in [readme, *sorted((root / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue  # a URL, not a file of the repository
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            if not resolved.exists() or (anchor and resolved.suffix == ".md"
+                                         and anchor not in anchors(resolved)):
+                broken.append(f"{page.relative_to(root)}: {target}")
+    assert broken == []
