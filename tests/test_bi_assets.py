@@ -1,11 +1,15 @@
 """The dashboards bundle (bi/superset/assets) is consistent with itself and with the marts: every
 chart reads a published mart through a dataset of the bundle, names only columns and metrics
 that dataset has, and every dataset column is a column of the mart's dbt model; each dashboard
-has its slug, a date-range and a channel filter; the database file holds no password."""
+has its slug, a date-range and a channel filter; the database file holds no password. The
+committed bundle is exactly what bi/superset/generate_assets.py writes; every ratio metric is a
+sum over a sum (never an AVG of per-row ratios); the dbt exposures list exactly the marts each
+dashboard reads, and no dashboard reads the `leads` mart."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,8 +30,8 @@ def _load(folder: str) -> dict[str, dict[str, Any]]:
 
 def _mart_columns() -> dict[str, set[str]]:
     columns: dict[str, set[str]] = {}
-    for path in MARTS.glob("*.yml"):
-        for model in yaml.safe_load(path.read_text()).get("models", []):
+    for path in MARTS.rglob("*.yml"):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
             columns[model["name"]] = {column["name"] for column in model.get("columns", [])}
     return columns
 
@@ -120,3 +124,93 @@ def test_dashboards_have_slugs_filters_and_every_chart(bundle):
             dataset = datasets[charts[on_board[chart_id]]["dataset_uuid"]]
             assert dataset["main_dttm_col"], charts[on_board[chart_id]]["slice_name"]
     assert sorted(placed) == sorted(charts), "each chart on exactly one dashboard"
+
+
+def test_assets_are_the_generators_output():
+    """Rewriting the bundle (column types as committed) changes no file, adds none, drops none:
+    after a chart or metric change, run `.venv/bin/python -m bi.superset.generate_assets
+    --offline` (or with the warehouse) and commit its output."""
+    from bi.superset import generate_assets
+
+    documents = generate_assets.bundle(generate_assets.bundle_column_types(ASSETS),
+                                       generate_assets.descriptions(MARTS))
+    committed = {path.relative_to(ASSETS).as_posix() for path in ASSETS.rglob("*.yaml")}
+    assert committed == set(documents), (sorted(committed - set(documents)),
+                                         sorted(set(documents) - committed))
+    stale = [relative for relative, document in documents.items()
+             if (ASSETS / relative).read_text() != generate_assets.render(document)]
+    assert not stale, f"regenerate the bundle: {stale}"
+
+
+# A metric named like a ratio: rates, shares, CAC, ROAS, cost per stage, stage-to-stage conversion
+RATIO_NAME = re.compile(
+    r"^(cac|roas|win_rate|sla_compliance|pipeline_to_spend|cost_per_\w+|\w+_rate"
+    r"|(inquiry|mql|sal|sql|opportunity)_to_(mql|sal|sql|opportunity|customer))(_target)?$")
+# SUM(numerator) over SUM(denominator), or over COUNT(*) (a flag's share of per-person rows)
+SUM_OVER_SUM = re.compile(
+    r"^SUM\((?P<numerator>\w+)(::int)?\)::numeric / "
+    r"NULLIF\((SUM\((?P<denominator>\w+)\)|COUNT\(\*\)), 0\)$")
+
+
+def test_ratio_metrics_are_sums_over_sums(bundle):
+    """A ratio over a date range (or a channel, an owner...) is the range's numerator over its
+    denominator: AVG() of weekly or per-row ratios is wrong as soon as a range spans rows."""
+    ratios = 0
+    for name, dataset in bundle["datasets"].items():
+        physical = {c["column_name"] for c in dataset["columns"] if not c["expression"]}
+        for metric in dataset["metrics"]:
+            expression = metric["expression"]
+            assert "avg(" not in expression.lower(), (name, metric["metric_name"])
+            if RATIO_NAME.match(metric["metric_name"]) or "/" in expression:
+                ratios += 1
+                match = SUM_OVER_SUM.match(expression)
+                assert match, (name, metric["metric_name"], expression)
+                sides = {match["numerator"], match["denominator"]} - {None}
+                assert sides <= physical, (name, metric["metric_name"], sides - physical)
+    assert ratios >= 10
+    for name, chart in bundle["charts"].items():  # adhoc metrics of the charts themselves
+        params = chart["params"]
+        adhoc = [m for key in ("metrics", "percent_metrics") for m in params.get(key) or []
+                 if isinstance(m, dict)]
+        adhoc += [params[key] for key in ("metric", "timeseries_limit_metric")
+                  if isinstance(params.get(key), dict)]
+        for metric in adhoc:
+            assert metric.get("aggregate") != "AVG", (name, metric)
+            assert "avg(" not in str(metric.get("sqlExpression") or "").lower(), (name, metric)
+        if chart["viz_type"] == "pivot_table_v2":  # totals of ratios would add or average them
+            assert not any(isinstance(m, str) and RATIO_NAME.match(m)
+                           for m in params["metrics"]), name
+
+
+def _dashboard_marts(bundle) -> dict[str, set[str]]:
+    """slug: the marts its charts and its channel filter read."""
+    charts = {chart["uuid"]: chart for chart in bundle["charts"].values()}
+    tables = {d["uuid"]: d["table_name"] for d in bundle["datasets"].values()}
+    read: dict[str, set[str]] = {}
+    for board in bundle["dashboards"].values():
+        marts = read.setdefault(board["slug"], set())
+        for item in board["position"].values():
+            if isinstance(item, dict) and item.get("type") == "CHART":
+                marts.add(tables[charts[item["meta"]["uuid"]]["dataset_uuid"]])
+        for native in board["metadata"]["native_filter_configuration"]:
+            marts.update(tables[target["datasetUuid"]] for target in native["targets"]
+                         if target.get("datasetUuid"))
+    return read
+
+
+def test_exposures_list_the_marts_each_dashboard_reads(bundle):
+    exposures = yaml.safe_load((MARTS / "_exposures.yml").read_text())["exposures"]
+    declared = {}
+    for exposure in exposures:
+        if exposure["type"] != "dashboard":
+            continue
+        slug = exposure["url"].rstrip("/").rsplit("/", 1)[-1]
+        declared[slug] = {re.fullmatch(r"ref\('(\w+)'\)", ref)[1]
+                          for ref in exposure["depends_on"]}
+    assert declared == _dashboard_marts(bundle)
+
+
+def test_no_dashboard_reads_the_leads_mart(bundle):
+    """marts.leads is on its way out (dim_people has the people): no dataset is built on it."""
+    assert "leads" not in {d["table_name"] for d in bundle["datasets"].values()}
+    assert all("leads" not in marts for marts in _dashboard_marts(bundle).values())

@@ -1,0 +1,1 @@
+"""The BI layer: Superset's dashboards on the published marts (bi/superset)."""

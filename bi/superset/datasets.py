@@ -1,0 +1,129 @@
+"""The datasets: one per published mart a dashboard reads, with its saved metrics.
+
+Ratios are ``ratio(numerator, denominator)`` of the mart's own additive columns, or the
+flagged ``share`` of a per-person mart (see vocabulary). A ratio whose numerator or denominator
+the mart does not publish is not offered as a saved metric: weekly_scorecard has no won-deal
+count (CAC), closed and won cohort counts (win rate) or SLA counts (SLA compliance), and its
+speed to lead is a weekly median; the headline tiles read those weeks' own figures instead
+(one row = one week), and sales_follow_up and channel_efficiency have the ratios over a range.
+"""
+
+from __future__ import annotations
+
+from bi.superset.vocabulary import (
+    COUNT,
+    DECIMAL,
+    MONEY,
+    RATE,
+    CalculatedColumn,
+    Dataset,
+    Metric,
+    count,
+    median,
+    ratio,
+    share,
+    total,
+)
+
+# weekly_scorecard's additive columns, each with its target column (seed scorecard_targets)
+SCORECARD_ADDITIVE = {
+    "spend": ("Spend", MONEY), "sessions": ("Sessions", COUNT), "leads": ("Leads", COUNT),
+    "mqls": ("MQLs", COUNT), "sqls": ("SQLs", COUNT), "opportunities": ("Opportunities", COUNT),
+    "pipeline": ("Pipeline", MONEY), "won_revenue": ("Won revenue", MONEY),
+}
+
+
+def _scorecard_metrics() -> dict[str, Metric]:
+    metrics: dict[str, Metric] = {}
+    for name, (label, fmt) in SCORECARD_ADDITIVE.items():
+        metrics[name] = total(name, label, fmt)
+        metrics[f"{name}_target"] = total(f"{name}_target", f"{label} target", fmt)
+    # the ratios whose both sides the mart publishes (the targets of ratios are ratios too,
+    # with no numerator and denominator targets: not summable, so not offered)
+    metrics["roas"] = ratio("won_revenue", "spend", "ROAS", DECIMAL)
+    metrics["mql_to_sql_rate"] = ratio("sqls", "mqls", "MQL to SQL", RATE)
+    return metrics
+
+
+STAGE_LABEL = ("stage_order::text || '. ' || CASE stage WHEN 'mql' THEN 'MQL' WHEN 'sal' THEN "
+               "'SAL' WHEN 'sql' THEN 'SQL' ELSE initcap(stage) END")
+
+WEEKLY_SCORECARD = Dataset("weekly_scorecard", "week_start", _scorecard_metrics(),
+                           has_channel=False)
+
+DAILY_CHANNEL_PERFORMANCE = Dataset("daily_channel_performance", "date_day", {
+    "spend": total("spend", "Spend", MONEY), "sessions": total("sessions", "Sessions"),
+    "leads": total("leads", "Leads"), "clicks": total("clicks", "Clicks")})
+
+FUNNEL_STAGE_HISTORY = Dataset(
+    "funnel_stage_history", "cohort_week", {"people": count("People")},
+    channel_expression="first_touch_channel",
+    calculated=[CalculatedColumn(
+        "stage_label", "Stage", STAGE_LABEL,
+        "The stage with its position on the waterfall, e.g. '2. MQL'.")])
+
+FUNNEL_CONVERSION_WEEKLY = Dataset("funnel_conversion_weekly", "cohort_week", {
+    "inquiries": total("inquiry_people", "Inquiries"),
+    "mqls": total("mql_people", "MQLs"),
+    "sals": total("sal_people", "SALs"),
+    "sqls": total("sql_people", "SQLs"),
+    "opportunities": total("opportunity_people", "Opportunities"),
+    "customers": total("customer_people", "Customers"),
+    "inquiry_to_mql": ratio("mql_people", "inquiry_people", "Inquiry to MQL", RATE),
+    "mql_to_sal": ratio("sal_people", "mql_people", "MQL to SAL", RATE),
+    "sal_to_sql": ratio("sql_people", "sal_people", "SAL to SQL", RATE),
+    "sql_to_opportunity": ratio("opportunity_people", "sql_people", "SQL to opportunity",
+                                RATE),
+    "opportunity_to_customer": ratio("customer_people", "opportunity_people",
+                                     "Opportunity to customer", RATE)},
+    channel_expression="first_touch_channel")
+
+# One row per channel and one per campaign (`breakdown`): a chart filters on one of them.
+CHANNEL_EFFICIENCY = Dataset("channel_efficiency", None, {
+    "spend": total("spend", "Spend", MONEY), "leads": total("leads", "Leads"),
+    "mqls": total("mqls", "MQLs"), "sqls": total("sqls", "SQLs"),
+    "opportunities": total("opportunities", "Opportunities"),
+    "customers": total("customers", "Customers"),
+    "sourced_pipeline": total("sourced_pipeline", "Sourced pipeline", MONEY),
+    "sourced_revenue": total("sourced_revenue", "Sourced revenue", MONEY),
+    "cost_per_mql": ratio("spend", "mqls", "Cost per MQL", MONEY),
+    "cost_per_sql": ratio("spend", "sqls", "Cost per SQL", MONEY),
+    "cost_per_opportunity": ratio("spend", "opportunities", "Cost per opportunity", MONEY),
+    "cac": ratio("spend", "customers", "CAC", MONEY),
+    "roas": ratio("sourced_revenue", "spend", "ROAS", DECIMAL),
+    "pipeline_to_spend": ratio("sourced_pipeline", "spend", "Pipeline to spend", DECIMAL)})
+
+ATTRIBUTION_OPPORTUNITIES = Dataset("attribution_opportunities", "opportunity_created_at", {
+    "attributed_revenue": total("attributed_revenue", "Attributed revenue", MONEY),
+    "attributed_pipeline": total("attributed_pipeline", "Attributed pipeline", MONEY),
+    "attributed_opportunities": total("credit", "Attributed opportunities", DECIMAL)})
+
+PIPELINE_SOURCED_INFLUENCED = Dataset("pipeline_sourced_influenced", None, {
+    "sourced_pipeline": total("sourced_pipeline", "Sourced pipeline", MONEY),
+    "influenced_pipeline": total("influenced_pipeline", "Influenced pipeline", MONEY),
+    "sourced_revenue": total("sourced_revenue", "Sourced revenue", MONEY),
+    "influenced_revenue": total("influenced_revenue", "Influenced revenue", MONEY)})
+
+# One row per MQL.
+SALES_FOLLOW_UP = Dataset("sales_follow_up", "mql_at", {
+    "mqls": count("MQLs"),
+    "sla_compliance": share("touched_within_sla", "Within SLA"),
+    "never_touched": total("is_never_touched::int", "Never touched"),
+    "median_hours_to_first_touch": median("hours_to_first_touch",
+                                          "Median hours to first touch")},
+    channel_expression="first_touch_channel")
+
+SALES_FEEDBACK_REASONS = Dataset("sales_feedback_reasons", None, {
+    "people": total("people", "People")}, channel_expression="first_touch_channel")
+
+# One row per person.
+SELF_REPORTED_VS_TRACKED = Dataset("self_reported_vs_tracked", "cohort_week", {
+    "people": count("People"),
+    "agreement_rate": share("agrees", "Agreement rate")},
+    channel_expression="first_touch_channel")
+
+DATASETS = {ds.table: ds for ds in [
+    WEEKLY_SCORECARD, DAILY_CHANNEL_PERFORMANCE, FUNNEL_STAGE_HISTORY, FUNNEL_CONVERSION_WEEKLY,
+    CHANNEL_EFFICIENCY, ATTRIBUTION_OPPORTUNITIES, PIPELINE_SOURCED_INFLUENCED, SALES_FOLLOW_UP,
+    SALES_FEEDBACK_REASONS, SELF_REPORTED_VS_TRACKED,
+]}
