@@ -1,6 +1,6 @@
 """Superset on the published marts, in a real headless Chromium.
 
-`python -m revwh.cli bi` starts Superset (its own venv from bi/superset/uv.lock) on a warehouse
+`revwh bi` starts Superset (its own venv from bi/superset/uv.lock) on a warehouse
 with 45 simulated days published to `marts`, logged in to as the read-only BI role. The browser
 logs in, opens each dashboard, waits for every chart and fails on any chart error or empty
 chart; the scorecard's headline tiles must equal weekly_scorecard read as the BI role.
@@ -33,6 +33,7 @@ import psycopg
 import pytest
 import yaml
 
+REVWH = str(Path(sys.executable).parent / "revwh")  # the console script uv sync installs
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "bi" / "superset" / "assets"
 CHROMIUM = os.environ.get("REVWH_CHROMIUM") or "/usr/bin/chromium"
@@ -75,8 +76,8 @@ def _post(url: str, payload: dict[str, Any]) -> Any:
 def published(metrics_warehouse: SimpleNamespace) -> Iterator[SimpleNamespace]:
     """The 45 days published to marts, and a BI role of this test session's own (the role is
     cluster-wide: a shared test server must not have its password changed under us)."""
-    from revwh import access
-    from revwh.publish import publish
+    from revwh.publish.marts import publish
+    from revwh.warehouse import access
 
     role = f"revwh_bi_test_{os.getpid()}"
     password = secrets.token_urlsafe(18)
@@ -103,22 +104,21 @@ def published(metrics_warehouse: SimpleNamespace) -> Iterator[SimpleNamespace]:
 @pytest.fixture(scope="module")
 def superset(published: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[SimpleNamespace]:
-    """`python -m revwh.cli bi` running on a free port; its log in the artifacts folder."""
+    """`revwh bi` running on a free port; its log in the artifacts folder."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = {**os.environ, "WAREHOUSE_URL": published.url, "SUPERSET_PORT": str(port),
-           "SUPERSET_ADMIN_PASSWORD": secrets.token_urlsafe(12),
-           "PYTHONPATH": str(ROOT / "plugins")}
+           "SUPERSET_ADMIN_PASSWORD": secrets.token_urlsafe(12)}
     log_path = ARTIFACTS / "superset.log"
     log = open(log_path, "w")  # noqa: SIM115 - open for the server's whole life
-    process = subprocess.Popen([sys.executable, "-m", "revwh.cli", "bi"], cwd=ROOT, env=env,
+    process = subprocess.Popen([REVWH, "bi"], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + STARTUP_SECONDS
     try:
         while True:
             if process.poll() is not None:
-                pytest.fail(f"revwh.cli bi exited with {process.returncode}:\n"
+                pytest.fail(f"revwh bi exited with {process.returncode}:\n"
                             + log_path.read_text()[-4000:])
             try:  # up, and a worker has rendered a page
                 if _get(f"{base}/health") == "OK" and "<html" in _get(f"{base}/login/"):
@@ -357,7 +357,7 @@ def test_reimport_after_a_chart_rename_shows_the_new_name(
     dataset_file.write_text(yaml.safe_dump(dataset, sort_keys=False))
 
     def reimport(assets: Path) -> None:
-        result = subprocess.run([sys.executable, "-m", "revwh.cli", "bi", "import", "--assets",
+        result = subprocess.run([REVWH, "bi", "import", "--assets",
                                  str(assets)], cwd=ROOT, env=superset.env, capture_output=True,
                                 text=True, timeout=600)
         assert result.returncode == 0, result.stderr[-3000:]

@@ -1,6 +1,6 @@
 """Write the Superset asset bundle (bi/superset/assets/) from the dashboards' definitions.
 
-The YAML files it writes are what Superset imports (``python -m revwh.cli bi``) and what is
+The YAML files it writes are what Superset imports (``revwh bi``) and what is
 committed; this is how they were written and how to rewrite them after changing a chart. The
 charts are defined in bi/superset/dashboards/ (one module per dashboard), from the vocabulary
 (bi/superset/vocabulary.py: metric, chart and filter builders) and the datasets with their
@@ -257,7 +257,7 @@ def write(types: ColumnTypes, assets: Path = ASSETS) -> list[Path]:
 def _warehouse_url() -> str:
     """The configured warehouse: revwh's, where revwh is importable, else WAREHOUSE_URL."""
     try:
-        from revwh.warehouse import warehouse_url
+        from revwh.warehouse.connection import warehouse_url
     except ImportError:
         url = os.environ.get("WAREHOUSE_URL")
         if not url:

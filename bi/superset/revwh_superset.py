@@ -4,7 +4,7 @@
     python revwh_superset.py import [--assets DIR]   (re)import the bundle, overwriting all
     python revwh_superset.py serve     gunicorn on SUPERSET_BIND:SUPERSET_PORT (replaces itself)
 
-``python -m revwh.cli bi`` runs it with the environment below; the compose service sets it
+``revwh bi`` runs it with the environment below; the compose service sets it
 itself. Settings (environment):
 
 - SUPERSET_CONFIG_PATH, SUPERSET_SECRET_KEY, SUPERSET_HOME: see superset_config.py

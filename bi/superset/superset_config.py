@@ -1,7 +1,7 @@
 """Superset's configuration for the revenue warehouse (SUPERSET_CONFIG_PATH points here).
 
 Everything that differs between machines comes from the environment, which
-``python -m revwh.cli bi`` (or the compose service) sets:
+``revwh bi`` (or the compose service) sets:
 
 - SUPERSET_SECRET_KEY: signs sessions and encrypts the stored database password (required)
 - SUPERSET_HOME: Superset's own state: its metadata database (SQLite) and uploads
@@ -22,7 +22,7 @@ SECRET_KEY = os.environ.get("SUPERSET_SECRET_KEY") or ""
 if len(SECRET_KEY) < 32:
     raise RuntimeError(
         "SUPERSET_SECRET_KEY is unset or shorter than 32 characters: start Superset through "
-        "`python -m revwh.cli bi` (it generates one into $REVWH_HOME/secrets) or set it")
+        "`revwh bi` (it generates one into $REVWH_HOME/secrets) or set it")
 
 DATA_DIR = str(Path(os.environ.get("SUPERSET_HOME") or Path.home() / ".superset").resolve())
 Path(DATA_DIR).mkdir(parents=True, exist_ok=True)
