@@ -5,7 +5,7 @@
 Generates DAYS of the simulated company, loads every day into a scratch database
 (revwh_bench_gate on the WAREHOUSE_URL server, or the embedded PostgreSQL), times ``dbt build``
 (every model and dbt test), then the gate for the last day as the DAG's audit task runs it
-(quality.run_audit: GX, every suite, the evidence and Data Docs), then ``dbt docs generate``
+(runner.run_audit: GX, every suite, the evidence and Data Docs), then ``dbt docs generate``
 for the evidence. Target: gate <= 20% of the dbt build.
 """
 
@@ -34,7 +34,7 @@ def main() -> int:
 
     from revwh.core.config import apply_telemetry_off
     from revwh.core.sources import ALL_SOURCES, active_crm
-    from revwh.gate import runner as quality
+    from revwh.gate import runner
     from revwh.ingest.extract import locate
     from revwh.ingest.load import load_file
     from revwh.ops import pipeline
@@ -73,7 +73,7 @@ def main() -> int:
     last = args.start + timedelta(days=args.days - 1)
     start = datetime(last.year, last.month, last.day, tzinfo=UTC)
     began = time.perf_counter()
-    report = quality.run_audit(start, start + timedelta(days=1), "bench", url)
+    report = runner.run_audit(start, start + timedelta(days=1), "bench", url)
     gate = time.perf_counter() - began
     began = time.perf_counter()
     pipeline.document_build("bench")

@@ -14,7 +14,7 @@ from psycopg import sql
 
 from revwh.core.config import settings
 from revwh.core.sources import ALL_SOURCES
-from revwh.publish import marts as publish
+from revwh.publish import marts
 from revwh.warehouse import access, schema
 
 MARTS = ("bi_spend", "bi_people", "bi_summary")
@@ -53,7 +53,7 @@ def published(warehouse: str) -> str:
             conn.execute(sql.SQL("create table if not exists {} (x int)").format(
                 sql.Identifier(name, "some_model")))
         conn.commit()
-    publish.publish("access-test-1", START, END, url=warehouse, marts=list(MARTS))
+    marts.publish("access-test-1", START, END, url=warehouse, marts=list(MARTS))
     return warehouse
 
 
@@ -208,12 +208,12 @@ def test_a_bi_reader_never_sees_a_half_publish_or_an_error(published: str):
     every answer is exactly the before- or the after-state, never an error."""
     with psycopg.connect(published) as conn:
         _build_audit(conn, 1)
-    publish.publish("access-test-before", START, END, url=published, marts=list(MARTS))
+    marts.publish("access-test-before", START, END, url=published, marts=list(MARTS))
     with _bi_connect(published) as bi:
         state_1 = _checksums(bi)
     with psycopg.connect(published) as conn:
         _build_audit(conn, 2)
-    publish.publish("access-test-after", START, END, url=published, marts=list(MARTS))
+    marts.publish("access-test-after", START, END, url=published, marts=list(MARTS))
     with _bi_connect(published) as bi:
         state_2 = _checksums(bi)
     assert state_1 != state_2 and all(a != b for a, b in zip(state_1, state_2, strict=True))
@@ -237,7 +237,7 @@ def test_a_bi_reader_never_sees_a_half_publish_or_an_error(published: str):
             version = 1 if round_ % 2 == 0 else 2
             with psycopg.connect(published) as conn:
                 _build_audit(conn, version)
-            publish.publish(f"access-test-{round_}", START, END, url=published,
+            marts.publish(f"access-test-{round_}", START, END, url=published,
                             marts=list(MARTS))
             time.sleep(0.05)
     finally:

@@ -251,7 +251,7 @@ def test_an_unknown_execution_mode_is_named(monkeypatch):
 
 def test_the_manifest_is_current(tmp_path):
     """The manifest the DAG is rendered from has the dbt project's models, seeds and
-    dependencies as they are now (make setup writes it: python -m revwh.ops.cli dbt-manifest)."""
+    dependencies as they are now (make setup writes it: revwh dbt-manifest)."""
     assert MANIFEST_PATH.is_file(), f"no dbt manifest: {MANIFEST_COMMAND}"
     models = {p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
     nodes = manifest_nodes()

@@ -20,18 +20,14 @@ import pytest
 import yaml
 from psycopg import sql
 
-from revwh import (
-    contract,
-    contract_suites,
-    lease,
-    pipeline,
-    publish,
-    quality,
-    reconciliation_suites,
-)
+from revwh.core import contract
 from revwh.core.errors import AuditFailed
+from revwh.gate import contract_suites, reconciliation_suites, runner
 from revwh.gate.spec import batch_query, literal
 from revwh.gate.suites import all_suites, load_hand_written
+from revwh.ops import pipeline
+from revwh.publish import marts
+from revwh.warehouse import lease
 
 RUN = f"gate_{uuid.uuid4().hex[:8]}"  # run ids of this session: ops.* keeps earlier ones
 DAY = date(2026, 10, 15)  # the last of the metrics warehouse's 45 days (tests/conftest.py)
@@ -145,8 +141,8 @@ def gate(url: str, run_id: str, task: bool = False) -> dict[str, int]:
             with psycopg.connect(url, autocommit=True) as conn:
                 lease.release(conn, run_id)
     else:
-        quality.run_audit(START, END, run_id, url)
-    return publish.publish(run_id, START, END, url)
+        runner.run_audit(START, END, run_id, url)
+    return marts.publish(run_id, START, END, url)
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +151,8 @@ def gated(metrics_warehouse):
     assert config.start + timedelta(days=config.days - 1) == DAY
     url = metrics_warehouse.url
     # a two-day interval, as a backfill would have: the per-day suites run for each day
-    report = quality.run_audit(START - timedelta(days=1), END, f"{RUN}_clean", url)
-    published = publish.publish(f"{RUN}_clean", START - timedelta(days=1), END, url)
+    report = runner.run_audit(START - timedelta(days=1), END, f"{RUN}_clean", url)
+    published = marts.publish(f"{RUN}_clean", START - timedelta(days=1), END, url)
     return SimpleNamespace(url=url, report=report, published=published,
                            checksums=published_checksums(url))
 

@@ -309,16 +309,16 @@ def test_incremental_and_full_refresh_builds_give_identical_marts(
 
 
 def test_the_lookback_follows_the_sources_and_full_refresh_reaches_dbt(monkeypatch):
-    from revwh.transform import dbt_runner as transform
+    from revwh.transform import dbt_runner
 
     monkeypatch.delenv("LOOKBACK_DAYS_GA4", raising=False)
-    assert transform.dbt_vars()["lookback_days"] == 3  # ads and GA4: 3 days by default
+    assert dbt_runner.dbt_vars()["lookback_days"] == 3  # ads and GA4: 3 days by default
     monkeypatch.setenv("LOOKBACK_DAYS_GA4", "5")
-    assert transform.dbt_vars()["lookback_days"] == 5
-    assert transform.dbt_vars({"lookback_days": 0})["lookback_days"] == 0
+    assert dbt_runner.dbt_vars()["lookback_days"] == 5
+    assert dbt_runner.dbt_vars({"lookback_days": 0})["lookback_days"] == 0
     calls: list[list[str]] = []
-    monkeypatch.setattr(transform, "run_dbt", lambda args: calls.append(args) or
-                        transform.DbtResult(" ".join(args), 1, []))
+    monkeypatch.setattr(dbt_runner, "run_dbt", lambda args: calls.append(args) or
+                        dbt_runner.DbtResult(" ".join(args), 1, []))
     pipeline.build_marts()
     pipeline.build_marts(full_refresh=True)
     assert calls == [["build"], ["build", "--full-refresh"]]

@@ -11,7 +11,7 @@ import pytest
 
 from revwh.core.sources import SOURCES
 from revwh.ingest.load import load_file
-from revwh.publish import marts as publish
+from revwh.publish import marts
 from revwh.warehouse import lease
 
 
@@ -51,10 +51,10 @@ def test_publish_of_a_run_without_the_lease_publishes_nothing(warehouse: str,
     day = datetime(2026, 9, 1, tzinfo=UTC)
     assert lease.claim(conn, "run_owner") is None
     with pytest.raises(lease.LeaseLost):
-        publish.publish("run_other", day, day, url=warehouse, marts=["lease_probe"],
+        marts.publish("run_other", day, day, url=warehouse, marts=["lease_probe"],
                         require_lease=True)
     assert conn.execute("select to_regclass('marts.lease_probe')").fetchone()[0] is None
-    assert publish.publish("run_owner", day, day, url=warehouse, marts=["lease_probe"],
+    assert marts.publish("run_owner", day, day, url=warehouse, marts=["lease_probe"],
                            require_lease=True) == {"lease_probe": 1}
     assert lease.release(conn, "run_owner")
     conn.execute("drop table marts.lease_probe")

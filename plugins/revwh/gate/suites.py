@@ -10,7 +10,7 @@ Three kinds, all in Great Expectations 1.x's own JSON shape (``type`` + ``kwargs
 - hand-written, ``expectations/suites/*.json``: only what the contract does not say (a mart's
   grain, counts that cannot be negative, values from dbt seeds).
 
-``python -m revwh.ops.cli suites`` prints or writes them all, as the gate would run them.
+``revwh suites`` prints or writes them all, as the gate would run them.
 """
 
 from __future__ import annotations

@@ -117,28 +117,28 @@ def cmd_bi_role(args: argparse.Namespace) -> int:
     if args.show_url:
         print(access.bi_url(url))
     else:
-        print("  connection URL with the password: python -m revwh.ops.cli bi-role --show-url")
+        print("  connection URL with the password: revwh bi-role --show-url")
     return 0
 
 
 def cmd_bi(args: argparse.Namespace) -> int:
-    from revwh.ops import superset as bi
+    from revwh.ops import superset
     from revwh.warehouse.connection import warehouse_url
 
     if args.action == "stop":
-        print("Superset stopped" if bi.stop() else "Superset was not running")
+        print("Superset stopped" if superset.stop() else "Superset was not running")
         return 0
     if args.action == "install":
-        print(f"Superset's environment: {bi.ensure_venv().parent.parent}")
+        print(f"Superset's environment: {superset.ensure_venv().parent.parent}")
         return 0
     url = warehouse_url()
     if args.action == "import":
-        bi.import_assets(url, args.assets)
+        superset.import_assets(url, args.assets)
         print(f"imported {args.assets}")
         return 0
-    env = bi.setup(url, args.assets)
-    print(bi.login_banner(), flush=True)
-    bi.serve(env)
+    env = superset.setup(url, args.assets)
+    print(superset.login_banner(), flush=True)
+    superset.serve(env)
     return 0  # not reached
 
 
@@ -381,10 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="Airflow's metadata database").set_defaults(func=cmd_migrate)
     sub.add_parser("dbt-manifest", help="dbt parse: the manifest the DAG is rendered from"
                    ).set_defaults(func=cmd_dbt_manifest)
-    bi = sub.add_parser("bi-role", help="the read-only BI role and how BI tools connect")
-    bi.add_argument("--show-url", action="store_true",
+    bi_role = sub.add_parser("bi-role", help="the read-only BI role and how BI tools connect")
+    bi_role.add_argument("--show-url", action="store_true",
                     help="print the connection URL, password included (for local use)")
-    bi.set_defaults(func=cmd_bi_role)
+    bi_role.set_defaults(func=cmd_bi_role)
     superset = sub.add_parser("bi", help="Superset with the dashboards (Ctrl-C stops it)")
     superset.add_argument("action", nargs="?", choices=["start", "stop", "import", "install"],
                           default="start")

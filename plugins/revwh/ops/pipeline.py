@@ -12,11 +12,10 @@ from pathlib import Path
 from revwh.core.config import settings
 from revwh.core.intervals import days_in
 from revwh.core.sources import SOURCES, Source, enabled_sources
-from revwh.gate import evidence, privacy
-from revwh.gate import runner as quality
+from revwh.gate import evidence, privacy, runner
 from revwh.ingest import extract, load
-from revwh.publish import marts as publish
-from revwh.transform import dbt_runner as transform
+from revwh.publish import marts
+from revwh.transform import dbt_runner
 from revwh.warehouse import lease, schema
 from revwh.warehouse.connection import connect
 
@@ -96,7 +95,7 @@ def build_marts(full_refresh: bool = False) -> dict:
     """dbt build: staging, intermediate and the marts (into the audit schema), with tests, as
     one dbt command (the DAG runs it as one Cosmos task per model: revwh.transform.cosmos_build)."""
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
-    result = transform.run_dbt(args)
+    result = dbt_runner.run_dbt(args)
     return {"command": result.command, "nodes": result.nodes}
 
 
@@ -109,9 +108,9 @@ def audit_marts(start: datetime, end: datetime, run_id: str) -> dict:
         lease.require(conn, run_id, "audit")
     dbt_docs = document_build(run_id)
     log.info("dbt docs of this build: %s", evidence.link(dbt_docs))
-    checked = privacy.check_marts(publish.audited_marts())  # no personal data for BI
+    checked = privacy.check_marts(marts.audited_marts())  # no personal data for BI
     log.info("privacy: no emails, names or phone numbers in the %d marts", checked)
-    report = quality.run_audit(start, end, run_id)
+    report = runner.run_audit(start, end, run_id)
     gx_docs = evidence.link(report.evidence) if report.evidence else ""
     log.info("audit passed: %d of %d checks in %.1f s; GX Data Docs: %s", report.passed,
              len(report.checks), report.seconds, gx_docs)
@@ -124,13 +123,13 @@ def document_build(run_id: str) -> Path:
     """dbt docs generate (the build's manifest and the warehouse's catalog), kept with the
     run's evidence; the page to open. The model tasks build in temporary copies of the
     project (Cosmos), so the manifest is parsed here first (docs --no-compile reads it)."""
-    transform.run_dbt(["parse"])
-    transform.run_dbt(["docs", "generate", "--static", "--no-compile"])
+    dbt_runner.run_dbt(["parse"])
+    dbt_runner.run_dbt(["docs", "generate", "--static", "--no-compile"])
     return evidence.copy_dbt_docs(run_id)
 
 
 def publish_marts(start: datetime, end: datetime, run_id: str) -> dict[str, int]:
-    published = publish.publish(run_id, start, end, require_lease=True)
+    published = marts.publish(run_id, start, end, require_lease=True)
     for mart, rows in published.items():
         log.info("published marts.%s: %d rows", mart, rows)
     return published

@@ -1,6 +1,6 @@
 """Superset on the published marts: its environment, its set-up and its web server.
 
-``python -m revwh.ops.cli bi`` (``make bi``) installs Superset into its own virtual environment
+``revwh bi`` (``make bi``) installs Superset into its own virtual environment
 from ``bi/superset/uv.lock`` (once; its Flask stack is not Airflow's), makes sure the read-only
 BI role exists (revwh.warehouse.access), then runs ``bi/superset/revwh_superset.py`` there:
 Superset's
@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from revwh.core import secrets as local_secrets
+from revwh.core import secrets
 from revwh.core.config import (
     PROJECT_ROOT,
     PUBLISHED_SCHEMA,
@@ -83,7 +83,7 @@ def ensure_venv(config: SupersetSettings | None = None) -> Path:
 
 def admin_password(config: SupersetSettings | None = None) -> str:
     config = config or superset_settings()
-    return config.admin_password or local_secrets.read_or_create("superset_admin_password")
+    return config.admin_password or secrets.read_or_create("superset_admin_password")
 
 
 def missing_marts(url: str) -> list[str]:
@@ -114,7 +114,7 @@ def superset_env(url: str, config: SupersetSettings | None = None) -> dict[str, 
         "FLASK_APP": "superset.app:create_app()",
         "SUPERSET_HOME": str(config.home),
         "SUPERSET_SECRET_KEY": (config.secret_key
-                                or local_secrets.read_or_create("superset_secret_key")),
+                                or secrets.read_or_create("superset_secret_key")),
         "SUPERSET_ADMIN_USER": config.admin_user,
         "SUPERSET_ADMIN_PASSWORD": admin_password(config),
         "SUPERSET_BIND": config.bind,

@@ -2,7 +2,7 @@
 sees each model in the grid and can clear just one.
 
 The DAG is rendered from a precompiled manifest (``LoadMode.DBT_MANIFEST``): parsing the DAG
-runs no dbt and needs no database. ``python -m revwh.ops.cli dbt-manifest`` (run by ``make setup``,
+runs no dbt and needs no database. ``revwh dbt-manifest`` (run by ``make setup``,
 ``make demo``, ``make airflow`` and the compose ``airflow-init`` service) writes it with
 ``dbt parse`` to ``dbt_project/target/manifest.json``; without it the DAG fails to import,
 naming that command.

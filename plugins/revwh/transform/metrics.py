@@ -1,6 +1,6 @@
 """The semantic layer's command line: MetricFlow's ``mf`` against the warehouse.
 
-    python -m revwh.transform.metrics query --metrics spend,mqls --group-by metric_time__week
+    revwh metrics query --metrics spend,mqls --group-by metric_time__week
 
 It runs ``mf`` with this project's dbt profile, its contract vars and its dbt artifacts, and
 without mf's update check (which would call out to PyPI on every command).

@@ -2,7 +2,7 @@
 
 Its data lives in ``$REVWH_HOME/pg`` (git-ignored). It listens on 127.0.0.1 only (TCP, so that
 every tool, GX and Cosmos included, can reach it with an ordinary URL), is started when first
-needed, reused while it runs, and stopped with ``python -m revwh db stop`` (``make db-stop``).
+needed, reused while it runs, and stopped with ``revwh db stop`` (``make db-stop``).
 """
 
 from __future__ import annotations
