@@ -283,7 +283,7 @@ def test_without_the_manifest_the_dag_fails_naming_the_command(monkeypatch, tmp_
     errors = DagBag(dag_folder=str(DAGS_DIR)).import_errors
     assert len(errors) == 1
     message = next(iter(errors.values()))
-    assert "ManifestMissing" in message and "revwh.ops.cli dbt-manifest" in message
+    assert "ManifestMissing" in message and "revwh dbt-manifest" in message
     assert "make setup" in message
 
 
