@@ -26,7 +26,7 @@ def _load(folder: str) -> dict[str, dict[str, Any]]:
 
 def _mart_columns() -> dict[str, set[str]]:
     columns: dict[str, set[str]] = {}
-    for path in MARTS.glob("*.yml"):
+    for path in MARTS.rglob("*.yml"):
         for model in yaml.safe_load(path.read_text()).get("models", []):
             columns[model["name"]] = {column["name"] for column in model.get("columns", [])}
     return columns

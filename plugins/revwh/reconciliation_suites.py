@@ -46,7 +46,6 @@ from revwh.suites import SuiteSpec, batch_query, ident, literal
 DAY_MARTS: dict[str, tuple[str, bool]] = {
     "ad_performance_daily": ("spend_date", True),
     "daily_channel_performance": ("date_day", True),
-    "leads": ("created_date", False),  # a day without a new lead can happen
 }
 
 # The latest version of each CRM lead record in raw, in common columns.
