@@ -20,10 +20,7 @@ renamed as (
         coalesce((record #>> '{metrics,clicks}')::bigint, 0) as clicks,
         coalesce((record #>> '{metrics,impressions}')::bigint, 0) as impressions,
         coalesce((record #>> '{metrics,conversions}')::numeric, 0) as conversions,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id,
-        _loaded_at as loaded_at
+        {{ lineage_columns(loaded_at=true) }}
 
     from source
 
