@@ -41,3 +41,22 @@
             jsonb_path_query_first(record, '$.values[*] ? (@.name == "{{ name }}")') ->> 'value', ''
         )
 {%- endmacro %}
+
+{#- The segment, customer and campaign fields every Google Ads stats row (GAQL) carries. -#}
+{% macro google_ads_campaign_columns() -%}
+    (record #>> '{segments,date}')::date as stat_date,
+        record #>> '{customer,id}' as customer_id,
+        record #>> '{customer,currency_code}' as currency_code,
+        record #>> '{customer,time_zone}' as account_time_zone,
+        record #>> '{campaign,id}' as campaign_id,
+        record #>> '{campaign,name}' as campaign_name,
+        record #>> '{campaign,advertising_channel_type}' as advertising_channel_type
+{%- endmacro %}
+
+{#- The metrics of a Google Ads stats row: cost from micros, counts 0 when absent. -#}
+{% macro google_ads_metric_columns() -%}
+    ((record #>> '{metrics,cost_micros}')::bigint / 1000000.0)::numeric(18, 6) as cost,
+        coalesce((record #>> '{metrics,clicks}')::bigint, 0) as clicks,
+        coalesce((record #>> '{metrics,impressions}')::bigint, 0) as impressions,
+        coalesce((record #>> '{metrics,conversions}')::numeric, 0) as conversions
+{%- endmacro %}
