@@ -47,7 +47,7 @@ def _marts(manifest: dict) -> dict[str, dict]:
 
 def test_every_mart_has_an_enforced_contract_with_typed_described_columns(manifest: dict):
     marts = _marts(manifest)
-    assert len(marts) >= 18 and {"weekly_scorecard", "opportunities"} <= set(marts)
+    assert len(marts) >= 17 and {"weekly_scorecard", "opportunities"} <= set(marts)
     for name, node in marts.items():
         assert node["config"]["contract"]["enforced"] is True, name
         assert node["description"].strip(), name
@@ -110,16 +110,16 @@ def test_a_changed_column_type_or_name_fails_the_build(metrics_warehouse, tmp_pa
                     ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     marts = project / "models" / "marts"
     probe = "{{ config(schema='contract_probe') }}\n"
-    follow_up = (marts / "sales_follow_up.sql").read_text()
+    follow_up = (marts / "sales" / "sales_follow_up.sql").read_text()
     assert "    hours_to_first_touch,\n" in follow_up
-    (marts / "sales_follow_up.sql").write_text(probe + follow_up.replace(
+    (marts / "sales" / "sales_follow_up.sql").write_text(probe + follow_up.replace(
         "    hours_to_first_touch,\n", "    hours_to_first_touch::text as hours_to_first_touch,\n"))
-    agreement = (marts / "self_reported_agreement.sql").read_text()
+    agreement = (marts / "funnel" / "self_reported_agreement.sql").read_text()
     assert "as agreement_rate," in agreement
-    (marts / "self_reported_agreement.sql").write_text(probe + agreement.replace(
+    (marts / "funnel" / "self_reported_agreement.sql").write_text(probe + agreement.replace(
         "as agreement_rate,", "as agreement_share,"))
-    confusion = (marts / "self_reported_confusion.sql").read_text()
-    (marts / "self_reported_confusion.sql").write_text(probe + confusion)
+    confusion = (marts / "funnel" / "self_reported_confusion.sql").read_text()
+    (marts / "funnel" / "self_reported_confusion.sql").write_text(probe + confusion)
     try:
         outcome = _dbt_in(project, ["run", "--select", "sales_follow_up",
                                     "self_reported_agreement", "self_reported_confusion"],

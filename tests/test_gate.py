@@ -110,7 +110,7 @@ def test_suites_command_prints_what_the_gate_runs(tmp_path: Path):
     written = {p.stem: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
     assert {"contract__dim_people", "contract__dim_people__rules", "reconcile__dim_people",
             "reconcile__ad_performance_daily", "freshness__daily_channel_performance",
-            "leads", "daily_channel_performance"} <= set(written)
+            "daily_channel_performance"} <= set(written)
     assert written["freshness__daily_channel_performance"]["meta"]["scope"] == "table"
     assert written["reconcile__ad_performance_daily"]["meta"]["interval_column"] == "spend_date"
 

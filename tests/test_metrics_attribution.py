@@ -324,7 +324,7 @@ CHAIN = [  # (folder under models, model), in dependency order
     ("intermediate/attribution", "int_attribution__markov_journeys"),
     ("intermediate/attribution", "int_attribution__markov_transitions"),
     ("intermediate/attribution", "int_attribution__markov_removal_effects"),
-    ("marts", "attribution_opportunities"),
+    ("marts/attribution", "attribution_opportunities"),
 ]
 RELATION = re.compile(r'"[^"]+"\."(?:intermediate|audit|reference|staging)"\."(\w+)"')
 

@@ -11,7 +11,7 @@ import pytest
 from revwh.core.errors import ExtractMissing
 from revwh.core.intervals import days_in
 from revwh.core.sources import SOURCES
-from revwh.gate.suites import load_hand_written
+from revwh.gate.suites import _resolve, load_hand_written
 from revwh.ingest.extract import locate
 from revwh.ingest.load import Rejected, parse_json_line
 from revwh.simulate.company import Company, SimConfig
@@ -104,13 +104,11 @@ def test_unreadable_extract_is_named(tmp_path: Path):
 
 def test_hand_written_suites_bind_to_marts_and_resolve_seed_value_sets():
     specs = {spec.name: spec for spec in load_hand_written()}
-    assert set(specs) == {"leads", "daily_channel_performance"}
+    assert set(specs) == {"daily_channel_performance"}
     assert {spec.table for spec in specs.values()} == set(specs)
-    in_set = [e for e in specs["leads"].expectations
-              if e["type"] == "expect_column_values_to_be_in_set"
-              and e["kwargs"]["column"] == "lifecycle_stage"]
-    assert "marketingqualifiedlead" not in in_set[0]["kwargs"]["value_set"]
-    assert "mql" in in_set[0]["kwargs"]["value_set"]
+    resolved = _resolve({"column": "metric", "value_set": {"$seed": "scorecard_targets",
+                                                           "column": "metric"}}, "test")
+    assert {"spend", "leads", "mqls"} <= set(resolved["value_set"])
 
 
 def test_docs_architecture_lists_every_module() -> None:

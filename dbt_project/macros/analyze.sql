@@ -13,7 +13,7 @@
         {#- only a table without statistics: one just created (first build, full refresh). A
             nightly run adds a few days to the history, and sampling the whole table each night
             cost more as it grew; autovacuum analyzes it once a tenth of it has changed, as it
-            does the raw tables (revwh.load.refresh_statistics). (Not pg_class.reltuples < 0:
+            does the raw tables (revwh.ingest.load.refresh_statistics). (Not pg_class.reltuples < 0:
             creating the table's indexes sets it.) #}
         do $$ begin
             if not exists (select from pg_stats where schemaname = '{{ this.schema }}'

@@ -18,7 +18,7 @@
 {%- endmacro %}
 
 {#- The salted key of a person (no PII in the marts): md5 of the salt and the normalized email.
-    The salt (var pii_salt) is a secret passed by revwh.transform (REVWH_PII_SALT), never here. -#}
+    The salt (var pii_salt) is a secret passed by revwh.transform.dbt_runner (REVWH_PII_SALT), never here. -#}
 {% macro person_key(email_key) -%}
     md5({{ sql_string(var('pii_salt')) }} || {{ email_key }})
 {%- endmacro %}

@@ -3,7 +3,7 @@
   people's touches, which int_people__touchpoints recomputes per person) rebuild a
   window on each run instead of the whole history: every row on or after the newest day the
   model already holds minus var('lookback_days'). The loader re-reads that many days before each
-  run for restatements and late events (revwh.sources), and revwh.transform passes the largest
+  run for restatements and late events (revwh.core.sources), and revwh.transform.dbt_runner passes the largest
   of those lookbacks as the var, so whatever a run reloaded is rebuilt. A change older than the
   window (a rerun of an old day, a changed model) needs `dbt build --full-refresh`.
 -#}

@@ -1,10 +1,10 @@
-{#- The lead definition contract (contracts/lead_definition.yml), passed by revwh.transform as
+{#- The lead definition contract (contracts/lead_definition.yml), passed by revwh.transform.dbt_runner as
     the var `lead_definition`. -#}
 {% macro lead_definition() -%}
     {%- set definition = var('lead_definition', none) -%}
     {%- if definition is none -%}
         {{ exceptions.raise_compiler_error(
-            "the var lead_definition is missing: run dbt through revwh (python -m revwh.cli"
+            "the var lead_definition is missing: run dbt through revwh (the revwh command"
             " or the DAG), which passes contracts/lead_definition.yml") }}
     {%- endif -%}
     {{ return(definition) }}

@@ -49,7 +49,7 @@ MONEY_COLUMN = re.compile(
 def mart_columns(folder: Path = MARTS_DIR) -> dict[str, list[str]]:
     """Each mart's columns, as its dbt yml declares them (every column is documented)."""
     marts: dict[str, list[str]] = {}
-    for path in sorted(folder.glob("*.yml")):
+    for path in sorted(folder.rglob("_*__models.yml")):
         for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
             marts[model["name"]] = [column["name"] for column in model.get("columns", [])]
     return marts

@@ -47,7 +47,6 @@ from revwh.gate.spec import SuiteSpec, batch_query, ident, literal
 DAY_MARTS: dict[str, tuple[str, bool]] = {
     "ad_performance_daily": ("spend_date", True),
     "daily_channel_performance": ("date_day", True),
-    "leads": ("created_date", False),  # a day without a new lead can happen
 }
 
 # The latest version of each CRM lead record in raw, in common columns.

@@ -21,9 +21,7 @@ renamed as (
         (record #>> '{mapped,created_at}')::timestamptz as created_at,
         (record #>> '{mapped,close_date}')::date as close_date,
         record #>> '{mapped,lost_reason}' as lost_reason,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -23,9 +23,7 @@ renamed as (
         (record #>> '{mapped,score}')::integer as lead_score,
         record #>> '{mapped,rejection_reason}' as rejection_reason,
         record #>> '{mapped,converted_deal_id}' as converted_deal_id,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

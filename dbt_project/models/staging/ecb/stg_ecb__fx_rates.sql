@@ -30,9 +30,7 @@ renamed as (
         to_date(rate_date_text, 'DD FMMonth YYYY') as rate_date,
         currency_code,
         rate_per_eur_text::numeric as rate_per_eur,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from unpivoted
     where rate_per_eur_text is not null

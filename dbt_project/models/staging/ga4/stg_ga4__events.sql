@@ -30,9 +30,7 @@ renamed as (
         record #>> '{device,web_info,browser}' as browser,
         record #>> '{geo,country}' as geo_country,
         record ->> 'stream_id' as stream_id,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -9,23 +9,12 @@ source as (
 renamed as (
 
     select
-        (record #>> '{segments,date}')::date as stat_date,
-        record #>> '{customer,id}' as customer_id,
-        record #>> '{customer,currency_code}' as currency_code,
-        record #>> '{customer,time_zone}' as account_time_zone,
-        record #>> '{campaign,id}' as campaign_id,
-        record #>> '{campaign,name}' as campaign_name,
-        record #>> '{campaign,advertising_channel_type}' as advertising_channel_type,
+        {{ google_ads_campaign_columns() }},
         record #>> '{ad_group,id}' as ad_group_id,
         record #>> '{ad_group,name}' as ad_group_name,
         record #>> '{ad_group,status}' as ad_group_status,
-        ((record #>> '{metrics,cost_micros}')::bigint / 1000000.0)::numeric(18, 6) as cost,
-        coalesce((record #>> '{metrics,clicks}')::bigint, 0) as clicks,
-        coalesce((record #>> '{metrics,impressions}')::bigint, 0) as impressions,
-        coalesce((record #>> '{metrics,conversions}')::numeric, 0) as conversions,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ google_ads_metric_columns() }},
+        {{ lineage_columns() }}
 
     from source
 

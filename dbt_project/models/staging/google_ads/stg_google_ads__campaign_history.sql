@@ -18,9 +18,7 @@ renamed as (
         ((record #>> '{campaign_budget,amount_micros}')::bigint / 1000000.0)::numeric(18, 6)
             as budget_amount,
         (record ->> 'change_date')::timestamp as changed_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -17,9 +17,7 @@ renamed as (
         (record #>> '{properties,createdate}')::timestamptz as created_at,
         (record #>> '{properties,hs_lastmodifieddate}')::timestamptz as updated_at,
         coalesce((record ->> 'archived')::boolean, false) as is_archived,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -31,9 +31,7 @@ renamed as (
         record #> '{propertiesWithHistory,lifecyclestage}' as lifecycle_stage_history,
         record #> '{propertiesWithHistory,hs_lead_status}' as lead_status_history,
         coalesce((record ->> 'archived')::boolean, false) as is_archived,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

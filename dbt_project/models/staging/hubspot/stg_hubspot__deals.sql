@@ -26,9 +26,7 @@ renamed as (
         nullif(record #>> '{properties,closedate}', '')::timestamptz as closes_at,
         (record #>> '{properties,hs_lastmodifieddate}')::timestamptz as updated_at,
         coalesce((record ->> 'archived')::boolean, false) as is_archived,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

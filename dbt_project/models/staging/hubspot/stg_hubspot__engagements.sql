@@ -20,9 +20,7 @@ renamed as (
         record #>> '{metadata,status}' as engagement_status,
         record #>> '{metadata,subject}' as subject,
         coalesce((record #>> '{engagement,active}')::boolean, true) as is_active,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

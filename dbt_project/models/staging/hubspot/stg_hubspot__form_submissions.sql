@@ -1,6 +1,3 @@
-{#- A named field of the submission: `values` is a list of {name, value}. -#}
-{%- set field = '$.values[*] ? (@.name == "%s")' -%}
-
 with
 
 source as (
@@ -18,34 +15,15 @@ renamed as (
         record ->> 'pageUrl' as page_url,
         record ->> 'pageName' as page_name,
         record -> 'values' as form_values,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("email") }}') ->> 'value', ''
-        ) as email,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("ga_client_id") }}') ->> 'value', ''
-        ) as ga_client_id,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("how_did_you_hear_about_us") }}')
-            ->> 'value', ''
-        ) as self_reported_source,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("utm_source") }}') ->> 'value', ''
-        ) as utm_source,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("utm_medium") }}') ->> 'value', ''
-        ) as utm_medium,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("utm_campaign") }}') ->> 'value', ''
-        ) as utm_campaign,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("utm_term") }}') ->> 'value', ''
-        ) as utm_term,
-        nullif(
-            jsonb_path_query_first(record, '{{ field | format("utm_content") }}') ->> 'value', ''
-        ) as utm_content,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ hubspot_form_field('email') }} as email,
+        {{ hubspot_form_field('ga_client_id') }} as ga_client_id,
+        {{ hubspot_form_field('how_did_you_hear_about_us') }} as self_reported_source,
+        {{ hubspot_form_field('utm_source') }} as utm_source,
+        {{ hubspot_form_field('utm_medium') }} as utm_medium,
+        {{ hubspot_form_field('utm_campaign') }} as utm_campaign,
+        {{ hubspot_form_field('utm_term') }} as utm_term,
+        {{ hubspot_form_field('utm_content') }} as utm_content,
+        {{ lineage_columns() }}
 
     from source
 

@@ -19,9 +19,7 @@ renamed as (
         (record ->> 'createdAt')::timestamptz as created_at,
         (record ->> 'updatedAt')::timestamptz as updated_at,
         coalesce((record ->> 'archived')::boolean, false) as is_archived,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -15,9 +15,7 @@ renamed as (
         record ->> 'status' as account_status,
         record ->> 'type' as account_type,
         record ->> 'reference' as reference_urn,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

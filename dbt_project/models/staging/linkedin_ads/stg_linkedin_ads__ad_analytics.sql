@@ -23,9 +23,7 @@ renamed as (
         coalesce((record ->> 'externalWebsiteConversions')::numeric, 0)
             as external_website_conversions,
         coalesce((record ->> 'oneClickLeads')::bigint, 0) as one_click_leads,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

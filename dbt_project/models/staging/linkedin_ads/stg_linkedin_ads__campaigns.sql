@@ -22,9 +22,7 @@ renamed as (
             as created_at,
         to_timestamp((record #>> '{changeAuditStamps,lastModified,time}')::bigint / 1000.0)
             as updated_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

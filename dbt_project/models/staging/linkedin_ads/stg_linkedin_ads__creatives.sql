@@ -15,9 +15,7 @@ renamed as (
         record ->> 'intendedStatus' as intended_status,
         to_timestamp((record ->> 'createdAt')::bigint / 1000.0) as created_at,
         to_timestamp((record ->> 'lastModifiedAt')::bigint / 1000.0) as updated_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -15,9 +15,7 @@ renamed as (
         record ->> 'currency' as currency_code,
         record ->> 'timezone_name' as account_time_zone,
         (record ->> 'timezone_offset_hours_utc')::numeric as utc_offset_hours,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -38,9 +38,7 @@ renamed as (
             as pixel_leads_7d_click,
         coalesce((jsonb_path_query_first(record, '{{ pixel_lead }}') ->> '1d_view')::numeric, 0)
             as pixel_leads_1d_view,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

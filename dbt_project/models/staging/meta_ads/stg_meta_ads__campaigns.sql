@@ -16,9 +16,7 @@ renamed as (
         record ->> 'status' as campaign_status,
         (record ->> 'created_time')::timestamptz as created_at,
         (record ->> 'updated_time')::timestamptz as updated_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ lineage_columns() }}
 
     from source
 

@@ -9,22 +9,17 @@ source as (
 renamed as (
 
     select
-        nullif(record ->> 'Id', '') as contact_id,
-        nullif(record ->> 'MasterRecordId', '') as master_record_id,
-        nullif(record ->> 'AccountId', '') as account_id,
-        nullif(record ->> 'FirstName', '') as first_name,
-        nullif(record ->> 'LastName', '') as last_name,
-        nullif(record ->> 'Email', '') as email,
-        nullif(record ->> 'Title', '') as title,
-        nullif(record ->> 'OwnerId', '') as owner_id,
-        nullif(record ->> 'LeadSource', '') as lead_source,
-        nullif(record ->> 'IsDeleted', '')::boolean as is_deleted,
-        nullif(record ->> 'CreatedDate', '')::timestamptz as created_at,
-        nullif(record ->> 'LastModifiedDate', '')::timestamptz as updated_at,
-        nullif(record ->> 'SystemModstamp', '')::timestamptz as system_modified_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ salesforce_field('Id') }} as contact_id,
+        {{ salesforce_field('MasterRecordId') }} as master_record_id,
+        {{ salesforce_field('AccountId') }} as account_id,
+        {{ salesforce_field('FirstName') }} as first_name,
+        {{ salesforce_field('LastName') }} as last_name,
+        {{ salesforce_field('Email') }} as email,
+        {{ salesforce_field('Title') }} as title,
+        {{ salesforce_field('OwnerId') }} as owner_id,
+        {{ salesforce_field('LeadSource') }} as lead_source,
+        {{- salesforce_audit_columns() }}
+        {{ lineage_columns() }}
 
     from source
 

@@ -9,21 +9,16 @@ source as (
 renamed as (
 
     select
-        nullif(record ->> 'Id', '') as event_id,
-        nullif(record ->> 'WhoId', '') as who_id,
-        nullif(record ->> 'WhatId', '') as what_id,
-        nullif(record ->> 'OwnerId', '') as owner_id,
-        nullif(record ->> 'Subject', '') as subject,
-        nullif(record ->> 'Type', '') as event_type,
-        nullif(record ->> 'StartDateTime', '')::timestamptz as started_at,
-        nullif(record ->> 'EndDateTime', '')::timestamptz as ended_at,
-        nullif(record ->> 'IsDeleted', '')::boolean as is_deleted,
-        nullif(record ->> 'CreatedDate', '')::timestamptz as created_at,
-        nullif(record ->> 'LastModifiedDate', '')::timestamptz as updated_at,
-        nullif(record ->> 'SystemModstamp', '')::timestamptz as system_modified_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ salesforce_field('Id') }} as event_id,
+        {{ salesforce_field('WhoId') }} as who_id,
+        {{ salesforce_field('WhatId') }} as what_id,
+        {{ salesforce_field('OwnerId') }} as owner_id,
+        {{ salesforce_field('Subject') }} as subject,
+        {{ salesforce_field('Type') }} as event_type,
+        {{ salesforce_field('StartDateTime', 'timestamptz') }} as started_at,
+        {{ salesforce_field('EndDateTime', 'timestamptz') }} as ended_at,
+        {{- salesforce_audit_columns() }}
+        {{ lineage_columns() }}
 
     from source
 

@@ -9,17 +9,14 @@ source as (
 renamed as (
 
     select
-        nullif(record ->> 'Id', '') as lead_history_id,
-        nullif(record ->> 'LeadId', '') as lead_id,
-        nullif(record ->> 'Field', '') as field_name,
-        nullif(record ->> 'OldValue', '') as old_value,
-        nullif(record ->> 'NewValue', '') as new_value,
-        nullif(record ->> 'CreatedById', '') as created_by_id,
-        nullif(record ->> 'IsDeleted', '')::boolean as is_deleted,
-        nullif(record ->> 'CreatedDate', '')::timestamptz as created_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ salesforce_field('Id') }} as lead_history_id,
+        {{ salesforce_field('LeadId') }} as lead_id,
+        {{ salesforce_field('Field') }} as field_name,
+        {{ salesforce_field('OldValue') }} as old_value,
+        {{ salesforce_field('NewValue') }} as new_value,
+        {{ salesforce_field('CreatedById') }} as created_by_id,
+        {{- salesforce_audit_columns(['IsDeleted', 'CreatedDate']) }}
+        {{ lineage_columns() }}
 
     from source
 

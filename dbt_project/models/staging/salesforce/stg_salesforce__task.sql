@@ -9,23 +9,18 @@ source as (
 renamed as (
 
     select
-        nullif(record ->> 'Id', '') as task_id,
-        nullif(record ->> 'WhoId', '') as who_id,
-        nullif(record ->> 'WhatId', '') as what_id,
-        nullif(record ->> 'OwnerId', '') as owner_id,
-        nullif(record ->> 'Subject', '') as subject,
-        nullif(record ->> 'Status', '') as task_status,
-        nullif(record ->> 'TaskSubtype', '') as task_subtype,
-        nullif(record ->> 'Type', '') as task_type,
-        nullif(record ->> 'ActivityDate', '')::date as activity_date,
-        nullif(record ->> 'CompletedDateTime', '')::timestamptz as completed_at,
-        nullif(record ->> 'IsDeleted', '')::boolean as is_deleted,
-        nullif(record ->> 'CreatedDate', '')::timestamptz as created_at,
-        nullif(record ->> 'LastModifiedDate', '')::timestamptz as updated_at,
-        nullif(record ->> 'SystemModstamp', '')::timestamptz as system_modified_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ salesforce_field('Id') }} as task_id,
+        {{ salesforce_field('WhoId') }} as who_id,
+        {{ salesforce_field('WhatId') }} as what_id,
+        {{ salesforce_field('OwnerId') }} as owner_id,
+        {{ salesforce_field('Subject') }} as subject,
+        {{ salesforce_field('Status') }} as task_status,
+        {{ salesforce_field('TaskSubtype') }} as task_subtype,
+        {{ salesforce_field('Type') }} as task_type,
+        {{ salesforce_field('ActivityDate', 'date') }} as activity_date,
+        {{ salesforce_field('CompletedDateTime', 'timestamptz') }} as completed_at,
+        {{- salesforce_audit_columns() }}
+        {{ lineage_columns() }}
 
     from source
 

@@ -9,21 +9,17 @@ source as (
 renamed as (
 
     select
-        nullif(record ->> 'Id', '') as user_id,
-        nullif(record ->> 'Name', '') as full_name,
-        nullif(record ->> 'FirstName', '') as first_name,
-        nullif(record ->> 'LastName', '') as last_name,
-        nullif(record ->> 'Email', '') as email,
-        nullif(record ->> 'Department', '') as department,
-        nullif(record ->> 'Title', '') as title,
-        nullif(record ->> 'UserRoleId', '') as user_role_id,
-        nullif(record ->> 'IsActive', '')::boolean as is_active,
-        nullif(record ->> 'CreatedDate', '')::timestamptz as created_at,
-        nullif(record ->> 'LastModifiedDate', '')::timestamptz as updated_at,
-        nullif(record ->> 'SystemModstamp', '')::timestamptz as system_modified_at,
-        _partition_date as partition_date,
-        _line as source_line,
-        _batch_id as batch_id
+        {{ salesforce_field('Id') }} as user_id,
+        {{ salesforce_field('Name') }} as full_name,
+        {{ salesforce_field('FirstName') }} as first_name,
+        {{ salesforce_field('LastName') }} as last_name,
+        {{ salesforce_field('Email') }} as email,
+        {{ salesforce_field('Department') }} as department,
+        {{ salesforce_field('Title') }} as title,
+        {{ salesforce_field('UserRoleId') }} as user_role_id,
+        {{ salesforce_field('IsActive', 'boolean') }} as is_active,
+        {{- salesforce_audit_columns(['CreatedDate', 'LastModifiedDate', 'SystemModstamp']) }}
+        {{ lineage_columns() }}
 
     from source
 

@@ -1,15 +1,36 @@
 -- Spend, clicks, sessions and leads per day and channel: the first view both teams share.
+-- Spend, clicks and impressions of every ad platform, converted to the reporting currency (the
+-- rows ad_performance_daily reports), sessions from GA4, and leads as the people dim_people
+-- counts, on the day of their inquiry and in the channel that sourced them (first touch).
 with
+
+ad_spend as (
+
+    select * from {{ ref('int_ad_spend__unioned') }}
+
+),
+
+sessions_daily as (
+
+    select * from {{ ref('int_ga4__sessions_daily') }}
+
+),
+
+people as (
+
+    select * from {{ ref('dim_people') }}
+
+),
 
 spend as (
 
     select
-        stat_date as date_day,
+        spend_date as date_day,
         channel,
-        sum(cost) as spend,
+        sum(spend_reporting) as spend,
         sum(clicks) as clicks,
         sum(impressions) as impressions
-    from {{ ref('int_google_ads__campaign_daily') }}
+    from ad_spend
     group by 1, 2
 
 ),
@@ -17,15 +38,18 @@ spend as (
 sessions as (
 
     select session_date as date_day, channel, sessions
-    from {{ ref('int_ga4__sessions_daily') }}
+    from sessions_daily
     where sessions > 0
 
 ),
 
 leads as (
 
-    select created_date as date_day, channel, count(*) as leads
-    from {{ ref('leads') }}
+    select
+        (inquiry_at at time zone 'UTC')::date as date_day,
+        first_touch_channel as channel,
+        count(*) as leads
+    from people
     group by 1, 2
 
 ),
