@@ -354,9 +354,14 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def cmd_dbt(args: argparse.Namespace) -> int:
+    from revwh.core.errors import WarehouseError
     from revwh.transform.dbt_runner import run_dbt
 
-    result = run_dbt(args.rest)
+    try:
+        result = run_dbt(args.rest)
+    except WarehouseError as error:  # dbt's own log above names each failure in full
+        print(error, file=sys.stderr)
+        return 1
     print(f"dbt {' '.join(args.rest)}: {result.nodes} nodes")
     return 0
 
