@@ -255,6 +255,13 @@ def test_scorecard_weekly_views_show_complete_weeks_and_label_the_partial_one(bu
         elif chart["viz_type"] == "handlebars":
             assert "(complete week)" in chart["params"]["handlebarsTemplate"]
     assert len(on_scorecard) >= 11
+    weekly = [c for c in bundle["charts"].values() if c["params"].get("time_grain_sqla") == "P1W"
+              and "is_complete_week" in {col["column_name"]
+                                         for col in _dataset_of(bundle, c)["columns"]}]
+    assert len(weekly) >= 4  # the trends, and spend and leads by channel
+    for chart in weekly:
+        assert {"clause": "WHERE", "expressionType": "SQL", "sqlExpression": "is_complete_week"
+                } in chart["params"]["adhoc_filters"], chart["slice_name"]
     (tile,) = partial
     assert "partial" in tile["slice_name"].lower()
     assert "days_in_week" in tile["params"]["all_columns"]

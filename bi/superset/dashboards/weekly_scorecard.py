@@ -176,12 +176,14 @@ CHARTS = [
                            "(weekly_scorecard, is_complete_week)."),
     timeseries("scorecard.spend_by_channel", "Weekly spend by channel",
                DAILY_CHANNEL_PERFORMANCE, ["spend"], viz="bar", groupby=["channel"],
-               stack=True, fmt=MONEY,
-               description="Ad spend per week and channel (daily_channel_performance)."),
+               stack=True, fmt=MONEY, filters=[COMPLETE_WEEKS],
+               description="Ad spend per complete week and channel (daily_channel_performance, "
+                           "is_complete_week)."),
     timeseries("scorecard.leads_by_channel", "Weekly leads by channel",
                DAILY_CHANNEL_PERFORMANCE, ["leads"], viz="bar", groupby=["channel"],
-               stack=True, description="Leads created per week by their original channel "
-                                       "(daily_channel_performance)."),
+               stack=True, filters=[COMPLETE_WEEKS],
+               description="Leads created per complete week by their original channel "
+                           "(daily_channel_performance, is_complete_week)."),
     table("scorecard.channel_campaign", "Efficiency by channel and campaign",
           CHANNEL_EFFICIENCY, ["channel", "campaign"],
           ["spend", "leads", "mqls", "sqls", "opportunities", "customers", "sourced_pipeline",
