@@ -281,13 +281,15 @@ def _tiles(page: Any) -> dict[str, dict[str, str]]:
 
 def _assert_tiles_equal_the_mart(page: Any, published: SimpleNamespace,
                                  where: str = "true") -> None:
+    """The tiles show the latest complete week the filters select (never the partial one)."""
     shown = _tiles(page)
     assert sorted(shown) == sorted(HEADLINES), shown
     columns = ", ".join(f"{m}, {m}_wow_change, {m}_target" for m in HEADLINES)
     with psycopg.connect(published.bi_url) as conn:
         assert conn.info.user == published.role
         row = conn.execute(f"select week_start, {columns} from marts.weekly_scorecard"
-                           f" where {where} order by week_start desc limit 1").fetchone()
+                           f" where is_complete_week and {where}"
+                           " order by week_start desc limit 1").fetchone()
     week = row[0]
     for index, metric in enumerate(HEADLINES):
         value, wow, target = row[1 + 3 * index: 4 + 3 * index]
@@ -310,6 +312,13 @@ def test_scorecard_headlines_equal_the_marts_read_as_the_bi_role(
     page.wait_for_function("(count) => document.querySelectorAll('.revwh-kpi').length === count",
                            arg=len(HEADLINES), timeout=300_000)
     _assert_tiles_equal_the_mart(page, published)
+    # the data end, Thursday 15 October 2026: its week is shown apart, labelled partial, with
+    # its 4 days; the tiles show the complete week before it
+    assert {t["week"] for t in _tiles(page).values()} == {"2026-10-05"}
+    partial = page.wait_for_selector(".revwh-partial-week", timeout=300_000)
+    assert partial.get_attribute("data-week") == "2026-10-12"
+    assert partial.get_attribute("data-days") == "4"
+    assert "Partial week" in partial.inner_text() and "4 of 7 days" in partial.inner_text()
 
 
 def test_date_and_channel_filters_narrow_the_scorecard(

@@ -147,9 +147,10 @@ RATIO_NAME = re.compile(
     r"^(cac|roas|win_rate|sla_compliance|pipeline_to_spend|cost_per_\w+|\w+_rate"
     r"|(inquiry|mql|sal|sql|opportunity)_to_(mql|sal|sql|opportunity|customer))(_target)?$")
 # SUM(numerator) over SUM(denominator), or over COUNT(*) (a flag's share of per-person rows)
+# (a denominator may be a sum of columns: SUM(met + missed))
 SUM_OVER_SUM = re.compile(
     r"^SUM\((?P<numerator>\w+)(::int)?\)::numeric / "
-    r"NULLIF\((SUM\((?P<denominator>\w+)\)|COUNT\(\*\)), 0\)$")
+    r"NULLIF\((SUM\((?P<denominator>\w+( \+ \w+)*)\)|COUNT\(\*\)), 0\)$")
 
 
 def test_ratio_metrics_are_sums_over_sums(bundle):
@@ -165,7 +166,7 @@ def test_ratio_metrics_are_sums_over_sums(bundle):
                 ratios += 1
                 match = SUM_OVER_SUM.match(expression)
                 assert match, (name, metric["metric_name"], expression)
-                sides = {match["numerator"], match["denominator"]} - {None}
+                sides = {match["numerator"], *(match["denominator"] or "").split(" + ")} - {""}
                 assert sides <= physical, (name, metric["metric_name"], sides - physical)
     assert ratios >= 10
     for name, chart in bundle["charts"].items():  # adhoc metrics of the charts themselves
@@ -214,3 +215,86 @@ def test_no_dashboard_reads_the_leads_mart(bundle):
     """marts.leads is on its way out (dim_people has the people): no dataset is built on it."""
     assert "leads" not in {d["table_name"] for d in bundle["datasets"].values()}
     assert all("leads" not in marts for marts in _dashboard_marts(bundle).values())
+
+
+def _dataset_of(bundle, chart) -> dict[str, Any]:
+    return next(d for d in bundle["datasets"].values() if d["uuid"] == chart["dataset_uuid"])
+
+
+def test_the_scorecards_ratio_metrics_are_restored_as_sums_over_sums(bundle):
+    """weekly_scorecard publishes each ratio's numerator and denominator, so CAC, win rate and
+    SLA compliance are saved metrics over any range; speed to lead's weekly median cannot be
+    summed, so the saved metric is the average (total hours over touched MQLs)."""
+    (scorecard,) = [d for d in bundle["datasets"].values()
+                    if d["table_name"] == "weekly_scorecard"]
+    metrics = {m["metric_name"]: m["expression"] for m in scorecard["metrics"]}
+    assert metrics["cac"] == "SUM(spend)::numeric / NULLIF(SUM(deals_won), 0)"
+    assert metrics["roas"] == "SUM(won_revenue)::numeric / NULLIF(SUM(spend), 0)"
+    assert metrics["win_rate"] == ("SUM(won_opportunities_created)::numeric"
+                                   " / NULLIF(SUM(closed_opportunities_created), 0)")
+    assert metrics["sla_compliance"] == (
+        "SUM(mqls_met_sla)::numeric / NULLIF(SUM(mqls_met_sla + mqls_missed_sla), 0)")
+    assert metrics["average_hours_to_first_touch"] == (
+        "SUM(total_hours_to_first_touch)::numeric / NULLIF(SUM(mqls_touched), 0)")
+    assert "speed_to_lead_hours" not in metrics  # a median: no sum rebuilds it
+
+
+def test_scorecard_weekly_views_show_complete_weeks_and_label_the_partial_one(bundle):
+    """Every chart on weekly_scorecard (tiles, trends) filters on is_complete_week, so a partial
+    week is never set against a full one; one tile shows the partial week alone, labelled with
+    its days so far."""
+    on_scorecard = [c for c in bundle["charts"].values()
+                    if _dataset_of(bundle, c)["table_name"] == "weekly_scorecard"]
+    partial = []
+    for chart in on_scorecard:
+        sql = [f["sqlExpression"] for f in chart["params"]["adhoc_filters"]
+               if f["expressionType"] == "SQL"]
+        assert sql in (["is_complete_week"], ["NOT is_complete_week"]), chart["slice_name"]
+        if sql == ["NOT is_complete_week"]:
+            partial.append(chart)
+        elif chart["viz_type"] == "handlebars":
+            assert "(complete week)" in chart["params"]["handlebarsTemplate"]
+    assert len(on_scorecard) >= 11
+    weekly = [c for c in bundle["charts"].values() if c["params"].get("time_grain_sqla") == "P1W"
+              and "is_complete_week" in {col["column_name"]
+                                         for col in _dataset_of(bundle, c)["columns"]}]
+    assert len(weekly) >= 4  # the trends, and spend and leads by channel
+    for chart in weekly:
+        assert {"clause": "WHERE", "expressionType": "SQL", "sqlExpression": "is_complete_week"
+                } in chart["params"]["adhoc_filters"], chart["slice_name"]
+    (tile,) = partial
+    assert "partial" in tile["slice_name"].lower()
+    assert "days_in_week" in tile["params"]["all_columns"]
+    assert "{{days_in_week}} of 7 days so far" in tile["params"]["handlebarsTemplate"]
+    assert "vs last week" not in tile["params"]["handlebarsTemplate"]
+
+
+def test_charts_list_the_stages_in_the_contracts_order(bundle):
+    """The waterfall is drawn in the lead definition's stage order, not by people (SAL can
+    outnumber MQL: sales-created leads skip MQL): a chart over funnel_stage_history's stages
+    sorts by stage_label ("<stage_order>. <stage>", stage_order from reference.lead_stages)
+    ascending, which is the contract's order; the conversion table lists the stages in it."""
+    stages = [s["key"] for s in yaml.safe_load(
+        (ROOT / "contracts" / "lead_definition.yml").read_text())["stages"]]
+    assert len(stages) < 10  # one digit: the labels sort as their stage_order
+    (history,) = [d for d in bundle["datasets"].values()
+                  if d["table_name"] == "funnel_stage_history"]
+    (label,) = [c for c in history["columns"] if c["column_name"] == "stage_label"]
+    assert label["expression"].startswith("stage_order::text || '. ' || ")
+    labels = [f"{order}. {stage}" for order, stage in enumerate(stages, 1)]
+    assert sorted(reversed(labels)) == labels
+    staged = [c for c in bundle["charts"].values()
+              if {"stage", "stage_label", "stage_order"} & _referenced(c["params"])[0]]
+    assert staged, "the waterfall"
+    for chart in staged:
+        params = chart["params"]
+        assert chart["viz_type"] != "funnel", chart["slice_name"]  # ECharts sorts by value
+        assert params["x_axis"] == params["x_axis_sort"] == "stage_label", chart["slice_name"]
+        assert params["x_axis_sort_asc"] is True and not params["groupby"]
+        assert not params.get("sort_by_metric")
+    (conversion,) = [c for c in bundle["charts"].values()
+                     if c["slice_name"] == "Stage-to-stage conversion by channel"]
+    people = {"inquiry": "inquiries", "mql": "mqls", "sal": "sals", "sql": "sqls",
+              "opportunity": "opportunities", "customer": "customers"}
+    listed = [m for m in conversion["params"]["metrics"] if m in people.values()]
+    assert listed == [people[stage] for stage in stages]

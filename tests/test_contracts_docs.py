@@ -22,13 +22,14 @@ PROJECT = "revenue_warehouse"
 # marts whose grain has a column that is null on some rows (channel rows have no campaign; an
 # MQL may have no owner): unique by dbt test, no primary key
 NO_PRIMARY_KEY = {"channel_efficiency", "pipeline_sourced_influenced", "sales_follow_up_summary"}
+# the marts each dashboard's charts and channel filter read (tests/test_bi_assets.py checks the
+# exposures against the Superset bundle itself)
 DASHBOARDS = {
-    "weekly-scorecard": {"weekly_scorecard", "funnel_conversion_weekly", "channel_efficiency",
-                         "daily_channel_performance"},
-    "attribution": {"attribution_by_channel", "pipeline_sourced_influenced"},
-    "sales-follow-up": {"sales_follow_up_summary", "sales_follow_up", "sales_feedback_reasons"},
-    "self-reported-source": {"self_reported_agreement", "self_reported_confusion",
-                             "self_reported_vs_tracked"},
+    "weekly-scorecard": {"weekly_scorecard", "funnel_stage_history", "funnel_conversion_weekly",
+                         "channel_efficiency", "daily_channel_performance"},
+    "attribution": {"attribution_opportunities", "pipeline_sourced_influenced"},
+    "sales-follow-up": {"sales_follow_up", "sales_feedback_reasons"},
+    "self-reported-source": {"self_reported_vs_tracked"},
 }
 # PostgreSQL's names of the types the contracts declare
 TYPE_NAMES = {"timestamptz": "timestamp with time zone", "numeric(18,2)": "numeric"}

@@ -339,6 +339,34 @@ def test_conversion_weekly_sums_to_dim_people(metrics_warehouse, people):
             p[f"{stage}_at"] is not None for p in people), stage
 
 
+def test_the_marts_stage_order_is_the_contracts(metrics_warehouse, history):
+    """The marts that list stages carry the contract's waterfall order: funnel_stage_history's
+    stage_order is reference.lead_stages', which is the lead definition's order (inquiry 1 ...
+    customer 6), so a chart sorted by it draws MQL above SAL even where SAL has more people."""
+    contract_order = [s["key"] for s in contract.load()["stages"]]
+    reference = query_rows(metrics_warehouse.url,
+                           "select stage, stage_order from reference.lead_stages")
+    assert sorted(reference, key=lambda r: r["stage_order"]) == [
+        {"stage": stage, "stage_order": order} for order, stage in enumerate(contract_order, 1)]
+    in_history = {(r["stage"], r["stage_order"]) for r in history}
+    assert in_history == {(r["stage"], r["stage_order"]) for r in reference
+                          if r["stage"] in {stage for stage, _ in in_history}}
+    assert [stage for stage, _ in sorted(in_history, key=lambda pair: pair[1])] == [
+        stage for stage in contract_order if stage in {s for s, _ in in_history}]
+
+
+def test_conversion_weekly_partial_cohort_week(metrics_warehouse):
+    """The cohort week of the data end (Thursday 15 October 2026) is labelled partial with its
+    4 days, as is the first week (from Tuesday 1 September, 6 days); the others are complete."""
+    rows = query_rows(metrics_warehouse.url, """
+        select distinct cohort_week, days_in_week, is_complete_week
+        from audit.funnel_conversion_weekly order by cohort_week""")
+    assert [(str(r["cohort_week"]), r["days_in_week"], r["is_complete_week"]) for r in rows] == [
+        ("2026-08-31", 6, False), ("2026-09-07", 7, True), ("2026-09-14", 7, True),
+        ("2026-09-21", 7, True), ("2026-09-28", 7, True), ("2026-10-05", 7, True),
+        ("2026-10-12", 4, False)]
+
+
 def test_conversion_weekly_rates_and_velocity(metrics_warehouse, people):
     """Each row recomputed from dim_people: counts exact, rates exact as fractions (numeric, 20
     decimals: within 1e-15; null when the earlier stage has nobody), median days between

@@ -57,12 +57,64 @@ def test_weekly_spend_is_the_truths_to_the_cent(metrics_warehouse, scorecard):
         assert round(scorecard[week]["spend"], 2) == round(amount, 2), week
 
 
-def test_week_over_week_changes_and_targets(metrics_warehouse, scorecard):
+def test_the_week_of_the_data_end_is_partial_and_never_compared(scorecard):
+    """The data run from Tuesday 1 September to Thursday 15 October 2026: the week of the data
+    end (Monday 12 October) has 4 days and is labelled partial, as is the first week (6 days,
+    from the Tuesday); the weeks between are complete. A week-over-week change compares two
+    complete, consecutive weeks only: null for the partial weeks and for the first complete
+    week (its predecessor is partial), the difference otherwise."""
     weeks = sorted(scorecard)
-    for previous, current in zip(weeks, weeks[1:], strict=False):
-        assert scorecard[current]["leads_wow_change"] == (
-            scorecard[current]["leads"] - scorecard[previous]["leads"])
-    assert scorecard[weeks[0]]["leads_wow_change"] is None
+    assert weeks[0] == date(2026, 8, 31) and weeks[-1] == date(2026, 10, 12)
+    assert [scorecard[w]["days_in_week"] for w in weeks] == [6, 7, 7, 7, 7, 7, 4]
+    assert [scorecard[w]["is_complete_week"] for w in weeks] == [
+        False, True, True, True, True, True, False]
+    metrics = [c[:-len("_wow_change")] for c in scorecard[weeks[0]] if c.endswith("_wow_change")]
+    assert len(metrics) == 14
+    for week in (weeks[0], weeks[1], weeks[-1]):
+        assert all(scorecard[week][f"{m}_wow_change"] is None for m in metrics), week
+    for previous, current in zip(weeks[1:-2], weeks[2:-1], strict=True):
+        for metric in ("spend", "leads", "mqls", "pipeline"):
+            assert scorecard[current][f"{metric}_wow_change"] == (
+                scorecard[current][metric] - scorecard[previous][metric]), (current, metric)
+    # the partial week's 4 days of spend are not set against the full week before
+    assert scorecard[weeks[-1]]["spend"] < scorecard[weeks[-2]]["spend"] * Decimal("0.7")
+
+
+def _float(value):
+    return None if value is None else float(value)
+
+
+def _ratio(numerator, denominator):
+    """The expected ratio: None for a zero denominator, else numerator / denominator (approx)."""
+    return pytest.approx(float(numerator / denominator)) if denominator else None
+
+
+def test_ratios_are_their_numerators_over_their_denominators(metrics_warehouse, scorecard):
+    """Each ratio's numerator and denominator are columns, so BI sums them over a range; SLA:
+    an MQL is met (touched within the SLA), pending (untouched, its window still open at the
+    end of the data end: only MQLs of the data end's last 24 hours) or missed."""
+    with psycopg.connect(metrics_warehouse.url) as conn, conn.cursor() as cur:
+        cur.execute("""select date_trunc('week', mql_at)::date, count(*)
+                       from audit.sales_follow_up
+                       where first_sales_touch_at is null
+                         and mql_at + interval '24 hours' > '2026-10-16T00:00:00+00:00'
+                       group by 1""")
+        pending = dict(cur.fetchall())
+    assert set(pending) == {date(2026, 10, 12)}
+    for week, row in scorecard.items():
+        assert row["mqls_met_sla"] + row["mqls_missed_sla"] + pending.get(week, 0) == \
+            row["mqls"], week
+        answered = row["mqls_met_sla"] + row["mqls_missed_sla"]
+        assert _float(row["sla_compliance"]) == _ratio(row["mqls_met_sla"], answered), week
+        assert _float(row["cac"]) == _ratio(row["spend"], row["deals_won"]), week
+        assert _float(row["win_rate"]) == _ratio(row["won_opportunities_created"],
+                                                 row["closed_opportunities_created"]), week
+        assert row["mqls_touched"] <= row["mqls"]
+    assert sum(pending.values()) > 0
+    assert sum(r["mqls_touched"] for r in scorecard.values()) > 0
+
+
+def test_targets_and_mql_to_sql_rate(metrics_warehouse, scorecard):
     seed = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "scorecard_targets.csv"
     with open(seed) as handle:
         expected = {r["metric"]: Decimal(r["weekly_target"]) for r in csv.DictReader(handle)}

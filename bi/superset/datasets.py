@@ -2,10 +2,12 @@
 
 Ratios are ``ratio(numerator, denominator)`` of the mart's own additive columns, or the
 flagged ``share`` of a per-person mart (see vocabulary). A ratio whose numerator or denominator
-the mart does not publish is not offered as a saved metric: weekly_scorecard has no won-deal
-count (CAC), closed and won cohort counts (win rate) or SLA counts (SLA compliance), and its
-speed to lead is a weekly median; the headline tiles read those weeks' own figures instead
-(one row = one week), and sales_follow_up and channel_efficiency have the ratios over a range.
+the mart does not publish is not offered as a saved metric. weekly_scorecard publishes each
+ratio's numerator and denominator: CAC is spend / deals_won, win rate won / closed opportunities
+(by creation week), SLA compliance met / (met + missed) (pending MQLs, whose window is still
+open at the data end, are neither). Its speed to lead is a weekly median, which no sum
+rebuilds: the saved metric is the average hours to first touch instead (total hours over
+touched MQLs), and the headline tile reads one week's own median.
 """
 
 from __future__ import annotations
@@ -33,6 +35,15 @@ SCORECARD_ADDITIVE = {
 }
 
 
+# weekly_scorecard's numerators and denominators of the ratios that are not headlines
+SCORECARD_COUNTS = {
+    "deals_won": "Deals won", "won_opportunities_created": "Won opportunities (by creation)",
+    "closed_opportunities_created": "Closed opportunities (by creation)",
+    "mqls_met_sla": "MQLs within SLA", "mqls_missed_sla": "MQLs past SLA",
+    "mqls_touched": "MQLs touched",
+}
+
+
 def _scorecard_metrics() -> dict[str, Metric]:
     metrics: dict[str, Metric] = {}
     for name, (label, fmt) in SCORECARD_ADDITIVE.items():
@@ -40,8 +51,18 @@ def _scorecard_metrics() -> dict[str, Metric]:
         metrics[f"{name}_target"] = total(f"{name}_target", f"{label} target", fmt)
     # the ratios whose both sides the mart publishes (the targets of ratios are ratios too,
     # with no numerator and denominator targets: not summable, so not offered)
+    for name, label in SCORECARD_COUNTS.items():
+        metrics[name] = total(name, label)
     metrics["roas"] = ratio("won_revenue", "spend", "ROAS", DECIMAL)
     metrics["mql_to_sql_rate"] = ratio("sqls", "mqls", "MQL to SQL", RATE)
+    metrics["cac"] = ratio("spend", "deals_won", "CAC", MONEY)
+    metrics["win_rate"] = ratio("won_opportunities_created", "closed_opportunities_created",
+                                "Win rate", RATE)
+    metrics["sla_compliance"] = ratio("mqls_met_sla", "mqls_met_sla + mqls_missed_sla",
+                                      "SLA compliance", RATE)
+    # the mean, not the median (a median of a range cannot be built from weekly figures)
+    metrics["average_hours_to_first_touch"] = ratio(
+        "total_hours_to_first_touch", "mqls_touched", "Average hours to first touch", DECIMAL)
     return metrics
 
 

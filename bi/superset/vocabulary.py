@@ -53,7 +53,8 @@ def count(label: str, fmt: str = COUNT) -> Metric:
 
 
 def ratio(numerator: str, denominator: str, label: str, fmt: str) -> Metric:
-    """numerator / denominator over the selected rows: each summed first, then divided."""
+    """numerator / denominator over the selected rows: each summed first, then divided. The
+    denominator may be a sum of columns ("a + b": SUM(a + b), the columns never null)."""
     return Metric(f"SUM({numerator})::numeric / NULLIF(SUM({denominator}), 0)", label, fmt)
 
 
@@ -141,10 +142,11 @@ def rounded(column: str, label: str, digits: int) -> dict[str, Any]:
 def timeseries(key: str, name: str, dataset: Dataset, metrics: list[str], viz: str = "line",
                groupby: list[str] | None = None, width: int = 6, height: int = 50,
                fmt: str = "SMART_NUMBER", stack: bool = False,
-               description: str | None = None, grain: str = "P1W") -> Chart:
+               description: str | None = None, grain: str = "P1W",
+               filters: list[dict[str, Any]] | None = None) -> Chart:
     params: dict[str, Any] = {
         "x_axis": dataset.dttm, "time_grain_sqla": grain, "metrics": metrics,
-        "groupby": groupby or [], "adhoc_filters": time_filter(dataset),
+        "groupby": groupby or [], "adhoc_filters": time_filter(dataset) + (filters or []),
         "row_limit": 10000, "show_legend": True, "legendOrientation": "top",
         "legendType": "scroll", "rich_tooltip": True, "y_axis_format": fmt,
         "x_axis_time_format": "smart_date", "truncate_metric": True,
@@ -162,7 +164,9 @@ def category_bar(key: str, name: str, dataset: Dataset, x: str, metrics: list[st
                  groupby: list[str] | None = None, width: int = 6, height: int = 50,
                  fmt: str = "SMART_NUMBER", horizontal: bool = False, stack: bool = False,
                  filters: list[dict[str, Any]] | None = None,
-                 description: str | None = None) -> Chart:
+                 description: str | None = None, sort_by_x: bool = False) -> Chart:
+    """Bars per category of `x`. sort_by_x: the categories in ascending order of x's values
+    (e.g. "1. Inquiry", "2. MQL": the waterfall's order), never by a metric."""
     params: dict[str, Any] = {
         "x_axis": x, "metrics": metrics, "groupby": groupby or [],
         "adhoc_filters": time_filter(dataset) + (filters or []),
@@ -173,6 +177,12 @@ def category_bar(key: str, name: str, dataset: Dataset, x: str, metrics: list[st
         "x_axis_sort_series_ascending": True, "color_scheme": "supersetColors",
         "truncate_metric": True, "show_value": False,
     }
+    if sort_by_x:
+        # Superset sorts the rows by the x-axis values (post-processing sort on the index)
+        # when x_axis_sort names the x-axis column and there is no groupby
+        assert not groupby, "a sort by the x-axis needs a chart without series"
+        params.update({"x_axis_sort": x, "x_axis_sort_asc": True, "show_value": True,
+                       "show_legend": False})
     if stack:
         params["stack"] = "Stack"
     return Chart(key, name, dataset, "echarts_timeseries_bar", params, width, height,

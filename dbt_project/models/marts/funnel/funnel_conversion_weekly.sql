@@ -2,11 +2,19 @@
 -- (leads marketing generated vs leads sales created): the people of the cohort who entered
 -- each stage, the conversion between consecutive stages, and the median days between them.
 -- Cohort counts: a person counts in their cohort's row for every stage they have entered so far.
+-- The cohort week containing the data end (intermediate.int_data_window) is partial
+-- (is_complete_week false, days_in_week its days so far): its cohort is still arriving.
 {%- set stages = lead_definition()['stages'] %}
 
 with
 
-people as (
+data_window as (
+
+    select * from {{ ref('int_data_window') }}
+
+),
+
+cohort_people as (
 
     select
         date_trunc('week', inquiry_at at time zone 'UTC')::date as cohort_week,
@@ -18,6 +26,16 @@ people as (
         {%- endfor %}
     from {{ ref('dim_people') }}
 
+),
+
+people as (
+
+    select
+        cohort_people.*,
+        {{ days_in_week('cohort_people.cohort_week', 'data_window') }} as days_in_week
+    from cohort_people
+    cross join data_window
+
 )
 
 select
@@ -25,6 +43,8 @@ select
     first_touch_channel,
     first_touch_campaign,
     segment,
+    days_in_week,
+    days_in_week = 7 as is_complete_week,
     {%- for stage in stages %}
     count({{ stage['key'] }}_at) as {{ stage['key'] }}_people,
     {%- endfor %}
@@ -41,4 +61,4 @@ select
     {%- endfor %}
     {{ lead_definition_version() }} as lead_definition_version
 from people
-group by cohort_week, first_touch_channel, first_touch_campaign, segment
+group by cohort_week, first_touch_channel, first_touch_campaign, segment, days_in_week

@@ -1,7 +1,8 @@
 -- One row per person and funnel stage they entered (the contract's stages, in order): when they
 -- entered it and when they left it, i.e. entered their next stage (a stage they skipped, such as
 -- MQL for a lead sales created, is not a row), or, for a person sales disqualified, the
--- disqualification. A person still in a stage has no exit.
+-- disqualification. A person still in a stage has no exit. stage_order is the stage's position
+-- on the contract's waterfall (reference.lead_stages): charts sort the stages by it.
 {%- set stages = lead_definition()['stages'] %}
 
 with
@@ -17,7 +18,7 @@ entered as (
     select
         people.person_id,
         stage.stage,
-        stage.stage_order,
+        lead_stages.stage_order,
         stage.entered_at,
         people.disqualified_at,
         people.is_sales_created,
@@ -28,10 +29,13 @@ entered as (
     cross join lateral (
         values
         {%- for stage in stages %}
-            ({{ sql_string(stage['key']) }}, {{ loop.index }}, people.{{ stage['key'] }}_at)
+            ({{ sql_string(stage['key']) }}, people.{{ stage['key'] }}_at)
             {{- "," if not loop.last }}
         {%- endfor %}
-    ) as stage (stage, stage_order, entered_at)
+    ) as stage (stage, entered_at)
+    -- the waterfall position is the contract's, as reference.lead_stages has it
+    inner join {{ ref('lead_stages') }} as lead_stages
+        on stage.stage = lead_stages.stage
     where stage.entered_at is not null
 
 ),

@@ -72,8 +72,13 @@ select
     coalesce(spend.clicks, 0)::bigint as clicks,
     coalesce(spend.impressions, 0)::bigint as impressions,
     coalesce(sessions.sessions, 0)::bigint as sessions,
-    coalesce(leads.leads, 0)::bigint as leads
+    coalesce(leads.leads, 0)::bigint as leads,
+    -- the day's week (Monday to Sunday) lies wholly inside the data window: weekly charts show
+    -- complete weeks by default, not the current, partial week as if it were a full one
+    {{ days_in_week("date_trunc('week', spine.date_day)::date", 'data_window') }} = 7
+        as is_complete_week
 from spine
+cross join {{ ref('int_data_window') }} as data_window
 left join spend using (date_day, channel)
 left join sessions using (date_day, channel)
 left join leads using (date_day, channel)

@@ -1,8 +1,25 @@
 -- The weekly sales and marketing scorecard: one row per week (Monday, UTC), the headline
 -- numbers both teams read, their week-over-week change and this week's target.
+--
+-- Complete weeks: a week is complete when its seven days all lie inside the data window
+-- (intermediate.int_data_window); the week containing the data end (the newest day with data)
+-- is the current, partial week (days_in_week < 7, is_complete_week false), as is a first week
+-- the data starts in mid-week. A week-over-week change compares two complete, consecutive
+-- weeks only: a partial week's change is null, as is the change of the first complete week
+-- after a partial one, so a one-day week is never set against a full week.
+--
+-- Every ratio comes with its numerator and denominator as columns, so BI sums them over a
+-- range: CAC = spend / deals_won, ROAS = won_revenue / spend, win_rate =
+-- won_opportunities_created / closed_opportunities_created, sla_compliance = mqls_met_sla /
+-- (mqls_met_sla + mqls_missed_sla), mql_to_sql_rate = sqls / mqls; the average (not the
+-- median) hours to first touch = total_hours_to_first_touch / mqls_touched.
 {%- set metrics = ['spend', 'sessions', 'leads', 'mqls', 'sqls', 'opportunities', 'pipeline',
                    'won_revenue', 'win_rate', 'cac', 'roas', 'speed_to_lead_hours',
                    'sla_compliance', 'mql_to_sql_rate'] %}
+{#- the numerators and denominators of the ratios that are not headline numbers themselves #}
+{%- set counts = ['deals_won', 'won_opportunities_created', 'closed_opportunities_created',
+                  'mqls_met_sla', 'mqls_missed_sla', 'mqls_touched',
+                  'total_hours_to_first_touch'] %}
 
 with
 
@@ -63,8 +80,8 @@ created as (
         date_trunc('week', created_at)::date as week_start,
         count(*) as opportunities,
         sum(amount_reporting) as pipeline,
-        count(*) filter (where outcome = 'won') as cohort_won,
-        count(*) filter (where outcome in ('won', 'lost')) as cohort_closed
+        count(*) filter (where outcome = 'won') as won_opportunities_created,
+        count(*) filter (where outcome in ('won', 'lost')) as closed_opportunities_created
     from opportunities
     group by 1
 
@@ -82,14 +99,34 @@ won as (
 
 ),
 
+data_window as (
+
+    select * from {{ ref('int_data_window') }}
+
+),
+
+-- An MQL met the SLA when sales first touched it within the contract's hours; it is pending
+-- while its window is still open at the end of the data end (not touched yet, and the hours
+-- not over), and missed otherwise: pending MQLs are neither met nor missed.
 follow_up as (
 
     select
-        date_trunc('week', mql_at)::date as week_start,
-        percentile_cont(0.5) within group (order by hours_to_first_touch)
+        date_trunc('week', follow_up.mql_at)::date as week_start,
+        percentile_cont(0.5) within group (order by follow_up.hours_to_first_touch)
             as speed_to_lead_hours,
-        avg(touched_within_sla::int) as sla_compliance
-    from {{ ref('sales_follow_up') }}
+        count(follow_up.hours_to_first_touch) as mqls_touched,
+        sum(follow_up.hours_to_first_touch) as total_hours_to_first_touch,
+        count(*) filter (where follow_up.touched_within_sla) as mqls_met_sla,
+        count(*) filter (
+            where not follow_up.touched_within_sla
+            and not (
+                follow_up.first_sales_touch_at is null
+                and follow_up.mql_at + make_interval(hours => follow_up.follow_up_sla_hours)
+                    > ((data_window.data_end + 1)::timestamp at time zone 'UTC')
+            )
+        ) as mqls_missed_sla
+    from {{ ref('sales_follow_up') }} as follow_up
+    cross join data_window
     group by 1
 
 ),
@@ -116,13 +153,26 @@ measured as (
         coalesce(created.opportunities, 0)::numeric as opportunities,
         coalesce(created.pipeline, 0)::numeric as pipeline,
         coalesce(won.won_revenue, 0)::numeric as won_revenue,
-        (created.cohort_won::numeric / nullif(created.cohort_closed, 0)) as win_rate,
+        (created.won_opportunities_created::numeric
+            / nullif(created.closed_opportunities_created, 0)) as win_rate,
         (spend.spend / nullif(won.customers, 0))::numeric as cac,
         (won.won_revenue / nullif(spend.spend, 0))::numeric as roas,
         follow_up.speed_to_lead_hours::numeric as speed_to_lead_hours,
-        follow_up.sla_compliance::numeric as sla_compliance,
-        (stages.sqls::numeric / nullif(stages.mqls, 0)) as mql_to_sql_rate
+        (follow_up.mqls_met_sla::numeric
+            / nullif(follow_up.mqls_met_sla + follow_up.mqls_missed_sla, 0)) as sla_compliance,
+        (stages.sqls::numeric / nullif(stages.mqls, 0)) as mql_to_sql_rate,
+        coalesce(won.customers, 0)::numeric as deals_won,
+        coalesce(created.won_opportunities_created, 0)::numeric as won_opportunities_created,
+        coalesce(created.closed_opportunities_created, 0)::numeric
+            as closed_opportunities_created,
+        coalesce(follow_up.mqls_met_sla, 0)::numeric as mqls_met_sla,
+        coalesce(follow_up.mqls_missed_sla, 0)::numeric as mqls_missed_sla,
+        coalesce(follow_up.mqls_touched, 0)::numeric as mqls_touched,
+        coalesce(follow_up.total_hours_to_first_touch, 0)::numeric
+            as total_hours_to_first_touch,
+        {{ days_in_week('weeks.week_start', 'data_window') }} as days_in_week
     from weeks
+    cross join data_window
     left join spend using (week_start)
     left join sessions using (week_start)
     left join stages using (week_start)
@@ -143,19 +193,38 @@ targets as (
         on targets.effective_from <= weeks.week_start
     group by 1, 2
 
+),
+
+weeks_compared as (
+
+    select
+        *,
+        days_in_week = 7 as is_complete_week,
+        -- the week before is complete and this one's predecessor (no week missing between)
+        days_in_week = 7
+        and lag(days_in_week) over (order by week_start) = 7
+        and lag(week_start) over (order by week_start) = week_start - 7 as is_compared
+    from measured
+
 )
 
 select
     measured.week_start,
     (measured.week_start + 6) as week_end,
+    measured.days_in_week,
+    measured.is_complete_week,
     '{{ var("reporting_currency") }}'::text as currency,
     {%- for metric in metrics %}
     measured.{{ metric }},
-    measured.{{ metric }} - lag(measured.{{ metric }}) over (order by measured.week_start)
-        as {{ metric }}_wow_change,
+    case when measured.is_compared then
+        measured.{{ metric }} - lag(measured.{{ metric }}) over (order by measured.week_start)
+    end as {{ metric }}_wow_change,
     (select target from targets
      where targets.week_start = measured.week_start and targets.metric = '{{ metric }}')
         ::numeric as {{ metric }}_target,
     {%- endfor %}
+    {%- for count in counts %}
+    measured.{{ count }},
+    {%- endfor %}
     {{ lead_definition_version() }} as lead_definition_version
-from measured
+from weeks_compared as measured
