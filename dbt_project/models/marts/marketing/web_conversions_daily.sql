@@ -97,5 +97,5 @@ select
     valued_conversions,
     web_revenue,
     (spend / nullif(conversions, 0))::numeric(18, 2) as cost_per_conversion,
-    (web_revenue / nullif(spend, 0))::numeric(18, 4) as return_on_ad_spend
+    round(web_revenue / nullif(spend, 0), 4) as return_on_ad_spend
 from joined
