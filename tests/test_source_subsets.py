@@ -96,6 +96,10 @@ def _run(pg_server: str, landing: Path, subset: str, platforms: str) -> dict:
                            from marts.ad_performance_daily group by 1, 2) as a
                     using (date_day, channel)
                 where w.spend is distinct from a.spend"""),
+            "sessions_by_channel": {(str(r["date_day"]), r["channel"]): r["sessions"]
+                                    for r in query_rows(url, """
+                select date_day, channel, sessions from marts.daily_channel_performance
+                where sessions > 0""")},
             "sessions": query_rows(url, """
                 select coalesce(sum(sessions), 0) as n from marts.daily_channel_performance""")[
                 0]["n"],
@@ -163,6 +167,10 @@ def test_every_subset_audits_and_publishes_the_figures_of_its_sources(runs, subs
     assert (figures["web"]["spend"] > 0) == bool(ads)
     # sessions: the truth's with GA4, none without
     sessions = _truth_sessions(company_landing) if "ga4" in run["platforms"] else 0
+    if "ga4" in run["platforms"]:  # in each day's channels, as the simulated visits came
+        assert figures["sessions_by_channel"] == {
+            (row["date"], row["channel"]): int(row["sessions"])
+            for row in _truth(company_landing, "sessions_daily.csv") if int(row["sessions"])}
     assert figures["sessions"] == sessions
     assert figures["web"]["sessions"] == sessions
     assert (figures["web"]["conversions"] > 0) == ("ga4" in run["platforms"])
