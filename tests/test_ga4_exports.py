@@ -406,6 +406,12 @@ def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
                if check.suite == "reconcile__ad_performance_daily"]
     assert skipped and all(c.success and c.expectation == "skipped" for c in skipped)
     assert "no ad platform" in skipped[0].note
+    # the empty mart's per-day volume suite is never handed to GX (no daily batch definition
+    # on an empty table): skipped, with its reason
+    volume = [check for report in ga4_only["audits"] for check in report.checks
+              if check.suite == "volume__ad_performance_daily"]
+    assert len(volume) == 3 and all(c.success and c.expectation == "skipped" for c in volume)
+    assert "audit.ad_performance_daily has no rows with a spend_date" in volume[0].note
     recorded = query_rows(ga4_only["url"], """
         select suite, expectation, success, description from ops.audit_results
         where suite in ('reconcile__ad_performance_daily', 'freshness__ad_performance_daily')""")
