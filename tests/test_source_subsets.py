@@ -191,3 +191,51 @@ def test_every_subset_audits_and_publishes_the_figures_of_its_sources(runs, subs
         assert run["published"]["daily_channel_performance"] >= 0
         assert {r["suite"] for r in figures["skipped"]} >= {
             "freshness__daily_channel_performance"}
+
+
+def test_an_empty_mart_never_crashes_the_gate(pg_server: str, monkeypatch):
+    """A per-day suite on an empty mart: skipped with its reason when its rows are optional,
+    a recorded failure naming the mart when they are required; never GX's
+    SqlAddBatchDefinitionError ("... is not a date or datetime type")."""
+    from revwh.core.errors import AuditFailed
+    from revwh.gate import runner
+    from revwh.gate.spec import SuiteSpec
+
+    name = f"revwh_test_empty_mart_{os.getpid()}"
+    url = pg_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("create schema audit")
+            conn.execute("create table audit.empty_daily (spend_date date, spend numeric)")
+        row_count = {"type": "expect_table_row_count_to_be_between",
+                     "kwargs": {"min_value": 0, "max_value": 10}}
+
+        def suites(required: bool):
+            return lambda days, schema, url: [SuiteSpec(
+                name="empty_daily", table="empty_daily", scope="day", expectations=[row_count],
+                origin="test", interval_column="spend_date", rows_required=required)]
+
+        start = datetime(2026, 9, 1, tzinfo=UTC)
+        monkeypatch.setattr(runner, "all_suites", suites(False))
+        report = runner.run_audit(start, start + timedelta(days=2), "empty_optional", url)
+        assert [(c.day, c.expectation, c.success) for c in report.checks] == [
+            (date(2026, 9, 1), "skipped", True), (date(2026, 9, 2), "skipped", True)]
+        assert report.checks[0].note == (
+            "audit.empty_daily has no rows with a spend_date: its suite did not run")
+        monkeypatch.setattr(runner, "all_suites", suites(True))
+        with pytest.raises(AuditFailed, match="audit.empty_daily has no rows with a spend_date"):
+            runner.run_audit(start, start + timedelta(days=1), "empty_required", url)
+        recorded = query_rows(url, """
+            select run_id, expectation, success from ops.audit_results
+            order by run_id, batch_day""")
+        assert [(r["run_id"], r["expectation"], r["success"]) for r in recorded] == [
+            ("empty_optional", "skipped", True), ("empty_optional", "skipped", True),
+            ("empty_required", "rows_for_interval", False)]
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(name)))
