@@ -25,9 +25,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import yaml
 from psycopg import sql
 from support import query_rows
 
+from revwh.core import contract
 from revwh.core.sources import SOURCES
 
 OWN = "https://www.acme-analytics.example"
@@ -419,3 +421,23 @@ def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
     assert all("no ad platform" in r["description"] for r in recorded)
     summary = ga4_only["summary"]
     assert "ad_performance_daily" in summary and "no ad platform" in summary
+
+
+@pytest.mark.parametrize("web, message", [
+    ({"own_domains": ["https://www.acme-analytics.example/"]}, "web.own_domains"),
+    ({"conversions": [{"event": "purchase"}, {"event": "purchase", "value": True}]},
+     "web.conversions"),
+    ({"conversions": [{"value": True}]}, "web.conversions"),
+])
+def test_the_contract_names_a_wrong_web_section(tmp_path: Path, monkeypatch, web: dict,
+                                                message: str):
+    assert contract.web()["own_domains"] == ["acme-analytics.example"]
+    assert [c["event"] for c in contract.web()["conversions"]] == [
+        "generate_lead", "sign_up", "purchase"]
+    changed = yaml.safe_load(contract.contract_path().read_text())
+    changed["web"] = web
+    path = tmp_path / "lead_definition.yml"
+    path.write_text(yaml.safe_dump(changed))
+    monkeypatch.setenv("LEAD_DEFINITION_FILE", str(path))
+    with pytest.raises(contract.ContractError, match=message):
+        contract.load()
