@@ -190,10 +190,10 @@ def rows_2020() -> list[dict]:
     ]
 
 
-def _collected(source=None, medium=None, campaign=None, gclid=None) -> dict:
+def _collected(source=None, medium=None, campaign=None, gclid=None, dclid=None) -> dict:
     return {"manual_campaign_id": None, "manual_campaign_name": campaign,
             "manual_source": source, "manual_medium": medium, "manual_term": None,
-            "manual_content": None, "gclid": gclid, "dclid": None, "srsltid": None}
+            "manual_content": None, "gclid": gclid, "dclid": dclid, "srsltid": None}
 
 
 def rows_2023() -> list[dict]:
@@ -215,6 +215,10 @@ def rows_2023() -> list[dict]:
                v, collected_traffic_source=_collected("acme-analytics.example", "referral")),
         _event(d, 260, "generate_lead", "7777.07", 1693821800,
                {"page_location": f"{OWN}/demo", "page_referrer": f"{OWN}/"}, v),
+        # a Display & Video 360 click, its dclid alone (no UTMs): display
+        _event(d, 400, "session_start", "7878.07", 1693822000,
+               {"page_location": f"{OWN}/?dclid=CJKx"}, v,
+               collected_traffic_source=_collected(dclid="CJKx")),
     ]
 
 
@@ -332,7 +336,7 @@ def test_the_documented_export_fields_are_known_not_drift(ga4_only):
     # every vintage loads whole, and none of its documented fields is reported as new
     loads = [result for results in ga4_only["loads"] for result in results]
     assert {(r["day"], r["rows_loaded"], r["rows_quarantined"]) for r in loads} == {
-        ("2020-11-02", 15, 0), ("2023-09-04", 5, 0), ("2024-06-03", 8, 0)}
+        ("2020-11-02", 15, 0), ("2023-09-04", 6, 0), ("2024-06-03", 8, 0)}
     assert len(loads) == 3 and [list(r["new_fields"]) for r in loads] == [[], [], []]
     rows = rows_2020() + rows_2023() + rows_2024()
     assert set().union(*rows) <= set(SOURCES["ga4__events"].known)
@@ -358,6 +362,7 @@ def test_sessions_take_their_channel_from_the_source_their_vintage_carries(ga4_o
         # 2023: collected_traffic_source
         "6666.06": ("paid_search", "google", "cpc", "generic"),
         "7777.07": ("direct", None, None, None),  # self-referral in collected and referrer
+        "7878.07": ("display", None, None, None),
         # 2024: session_traffic_source_last_click
         "8888.08": ("email", "newsletter", "email", "june"),
         "9999.09": ("direct", None, None, None),
@@ -385,6 +390,7 @@ def test_web_conversions_by_day_and_channel(ga4_only):
         (DAY_2020, "paid_social"): (1, 1, 1, Decimal("30.00")),  # event_value_in_usd
         (DAY_2020, "referral"): (1, 1, 1, Decimal("15.25")),  # the value param
         (DAY_2023, "direct"): (1, 1, 0, Decimal("0.00")),
+        (DAY_2023, "display"): (1, 0, 0, Decimal("0.00")),  # a session, no conversion
         (DAY_2023, "paid_search"): (1, 1, 1, Decimal("200.00")),
         (DAY_2024, "direct"): (1, 1, 0, Decimal("0.00")),
         (DAY_2024, "email"): (1, 1, 0, Decimal("0.00")),
@@ -392,16 +398,17 @@ def test_web_conversions_by_day_and_channel(ga4_only):
     }
     # no ad platform: no spend, no clicks, nothing paid per conversion, no ROAS
     assert {(r["spend"], r["clicks"], r["cost_per_conversion"], r["return_on_ad_spend"],
-             r["currency"]) for r in rows} == {(Decimal("0.00"), 0, Decimal("0.00"), None,
-                                                "USD")}
+             r["currency"]) for r in rows if r["conversions"]} == {
+        (Decimal("0.00"), 0, Decimal("0.00"), None, "USD")}
+    assert [r["cost_per_conversion"] for r in rows if not r["conversions"]] == [None]
     assert sum(r["web_revenue"] for r in rows) == Decimal("465.74")
 
 
 def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
     published = ga4_only["published"]
-    assert published["web_conversions_daily"] == 10
+    assert published["web_conversions_daily"] == 11
     assert published["ad_performance_daily"] == 0
-    assert published["daily_channel_performance"] == 10
+    assert published["daily_channel_performance"] == 11
     for report in ga4_only["audits"]:
         assert not report.failed
     skipped = [check for report in ga4_only["audits"] for check in report.checks
