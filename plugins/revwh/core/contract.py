@@ -86,6 +86,16 @@ def _check(doc: Any, path: Path) -> None:
             if channel not in channels:
                 fail(f"crm.{crm}.lead_source_channels[{value!r}]",
                      f"{channel!r} is not a channel of the taxonomy")
+    web = doc.get("web") or {}
+    if not isinstance(web, dict):
+        fail("web", "expected a mapping (own_domains, conversions)")
+    for domain in web.get("own_domains") or []:
+        if not isinstance(domain, str) or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
+            fail("web.own_domains", f"{domain!r} is not a lower-case domain such as example.com")
+    events = [c.get("event") if isinstance(c, dict) else None
+              for c in web.get("conversions") or []]
+    if not all(isinstance(e, str) and e for e in events) or len(set(events)) != len(events):
+        fail("web.conversions", "every conversion needs an `event` name, each event once")
     for pattern in doc["exclusions"].get("test_email_patterns", []):
         try:
             re.compile(pattern)
@@ -99,6 +109,13 @@ def version() -> str:
 
 def channels() -> list[str]:
     return [channel["key"] for channel in load()["channels"]]
+
+
+def web() -> dict[str, Any]:
+    """The website's own domains and conversion events (the contract's optional ``web``)."""
+    section = load().get("web") or {}
+    return {"own_domains": list(section.get("own_domains") or []),
+            "conversions": list(section.get("conversions") or [])}
 
 
 def dbt_vars() -> dict[str, Any]:

@@ -72,6 +72,17 @@ SF_TYPES = {"CreatedDate": "timestamp", "LastModifiedDate": "timestamp",
             "SystemModstamp": "timestamp"}
 
 
+# Every top-level field of the documented GA4 BigQuery export schema, of every vintage (2020's
+# exports have no collected_traffic_source, 2024's add session_traffic_source_last_click ...):
+# known fields, never reported as drift.
+GA4_EXPORT_FIELDS = (
+    "event_date", "event_timestamp", "event_name", "event_params", "event_previous_timestamp",
+    "event_value_in_usd", "event_bundle_sequence_id", "event_server_timestamp_offset",
+    "user_id", "user_pseudo_id", "privacy_info", "user_properties",
+    "user_first_touch_timestamp", "user_ltv", "device", "geo", "app_info", "traffic_source",
+    "stream_id", "platform", "event_dimensions", "ecommerce", "items",
+    "collected_traffic_source", "is_active_user", "batch_event_index", "batch_page_id",
+    "batch_ordering_id", "session_traffic_source_last_click", "publisher")
 GOOGLE_ROW = ("customer", "campaign", "ad_group", "ad_group_ad", "segments", "metrics")
 SF_AUDIT = ("Id", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted")
 
@@ -125,9 +136,7 @@ ALL_SOURCES: tuple[Source, ...] = (
     # GA4 BigQuery export, one row per event
     _s("ga4", "events", "events_{day:%Y%m%d}.jsonl", "jsonl", "web",
        ("event_date", "event_timestamp", "event_name", "user_pseudo_id"),
-       ("event_date", "event_timestamp", "event_name", "event_params", "user_id",
-        "user_pseudo_id", "stream_id", "platform", "device", "geo", "traffic_source",
-        "collected_traffic_source", "session_traffic_source_last_click"),
+       GA4_EXPORT_FIELDS,
        {"event_timestamp": "int"}),
     # HubSpot CRM API v3 (objects with propertiesWithHistory), Engagements v1, Forms v1
     _s("hubspot", "contacts", "contacts.jsonl", "jsonl", "crm",
@@ -213,10 +222,13 @@ def active_crm() -> str:
 
 def enabled_sources() -> dict[str, Source]:
     """The sources the DAG reads: every non-CRM platform (or those listed in PLATFORMS, comma
-    separated, e.g. PLATFORMS=google_ads,ga4,ecb) and the chosen CRM's."""
+    separated, e.g. PLATFORMS=google_ads,ga4,ecb; PLATFORMS=none for the CRM alone) and the
+    chosen CRM's."""
     crm = active_crm()
     listed = os.environ.get("PLATFORMS")
     chosen = {p.strip() for p in listed.split(",") if p.strip()} if listed else None
+    if chosen == {"none"}:  # PLATFORMS=none: the CRM alone
+        chosen = set()
     known = {s.platform for s in ALL_SOURCES if s.kind != "crm"}
     if chosen is not None and not chosen <= known:
         raise ValueError(f"PLATFORMS={listed!r}: unknown {sorted(chosen - known)}; "
@@ -231,3 +243,29 @@ def enabled_sources() -> dict[str, Source]:
 
 
 SOURCES: dict[str, Source] = {source.key: source for source in ALL_SOURCES}
+
+
+AD_PLATFORMS = ("google_ads", "meta_ads", "linkedin_ads")
+
+
+def missing_sources() -> dict[str, str]:
+    """What the run's sources leave out, and what that empties: {gap: note}. Keys: ``ads`` (no
+    ad platform at all), ``ga4``, and each ad platform left out while others are in."""
+    platforms = {source.platform for source in enabled_sources().values()}
+    ads = [p for p in AD_PLATFORMS if p in platforms]
+    gaps: dict[str, str] = {}
+    if not ads:
+        gaps["ads"] = ("no ad platform among the run's sources (PLATFORMS): ad_performance_daily "
+                       "is empty; spend and clicks are 0 in daily_channel_performance, "
+                       "channel_efficiency and web_conversions_daily")
+    else:
+        for platform in AD_PLATFORMS:
+            if platform not in platforms:
+                gaps[platform] = (f"{platform} is not among the run's sources (PLATFORMS): "
+                                  "ad_performance_daily and every spend column have none of it")
+    if "ga4" not in platforms:
+        gaps["ga4"] = ("ga4 is not among the run's sources (PLATFORMS): no web sessions or web "
+                       "conversions (sessions are 0 in daily_channel_performance, "
+                       "weekly_scorecard and web_conversions_daily, which has no conversions); "
+                       "people's touches and first-touch channels come from the CRM alone")
+    return gaps

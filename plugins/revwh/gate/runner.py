@@ -154,6 +154,11 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
     results: list[tuple[str, Any]] = []
     missing = ""
     for spec in specs:
+        if spec.skip_reason:  # its mart's sources are not in this run: recorded, not run
+            checks += [Check(spec.name, day, "skipped", spec.interval_column, success=True,
+                             note=f"not run: {spec.skip_reason}")
+                       for day in (days if spec.scope == "day" else [None])]
+            continue
         if spec.table not in assets:
             try:
                 with warnings.catch_warnings():
@@ -175,8 +180,29 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
         if spec.scope == "table":
             batches = asset.add_batch_definition_whole_table(name=spec.name)
         else:
-            batches = asset.add_batch_definition_daily(name=spec.name,
-                                                       column=spec.interval_column)
+            # GX infers a column's type from its rows: on an empty mart a daily batch
+            # definition fails ("... is not a date or datetime type"), so an empty mart's
+            # per-day suite is not run, its reason recorded (a failure if it needs rows)
+            empty = _empty(url, schema, spec.table, spec.interval_column)
+            if empty is None:
+                try:
+                    batches = asset.add_batch_definition_daily(name=spec.name,
+                                                               column=spec.interval_column)
+                except Exception as err:  # noqa: BLE001 - any GX refusal is a recorded check
+                    empty = (f"{schema}.{spec.table}.{spec.interval_column} cannot be batched "
+                             f"by day: {str(err).splitlines()[0][:300]}")
+                    checks += [Check(spec.name, day, "rows_for_interval",
+                                     spec.interval_column, success=False, note=empty)
+                               for day in days]
+                    continue
+            else:
+                checks += [Check(spec.name, day, "rows_for_interval" if spec.rows_required
+                                 else "skipped", spec.interval_column,
+                                 success=not spec.rows_required,
+                                 note=empty + ("" if spec.rows_required
+                                               else ": its suite did not run"))
+                           for day in days]
+                continue
         suite = context.suites.add(ExpectationSuite(
             name=spec.name, expectations=spec.expectations, meta=spec.to_json()["meta"]))
         validation = context.validation_definitions.add(
@@ -226,6 +252,16 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
             log.info("note: %s", check.describe())
     log.debug("audit passed: %d checks in %.1f s", len(checks), seconds)
     return report
+
+
+def _empty(url: str, schema: str, table: str, column: str | None) -> str | None:
+    """Why a mart cannot be batched by day (no rows with a day), or None when it can."""
+    from psycopg import sql
+
+    with connect(url) as conn:
+        row = conn.execute(sql.SQL("select 1 from {} where {} is not null limit 1").format(
+            sql.Identifier(schema, table), sql.Identifier(column or ""))).fetchone()
+    return None if row else f"{schema}.{table} has no rows with a {column}"
 
 
 def _record(report: AuditReport, start: datetime, end: datetime, run_id: str, url: str) -> None:

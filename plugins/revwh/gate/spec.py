@@ -38,6 +38,8 @@ class SuiteSpec:
     interval_column: str | None = None
     rows_required: bool = False
     description: str = ""
+    # not run, with this reason recorded (a mart whose source is not among the run's sources)
+    skip_reason: str | None = None
     # day scope: suite parameters per day ($PARAMETER values), or None to skip that day with
     # the returned note (for example, a volume band with too little history to learn from)
     parameters: Callable[[date], tuple[dict[str, Any] | None, str | None]] | None = field(
@@ -52,6 +54,8 @@ class SuiteSpec:
             meta["rows_required"] = self.rows_required
         if self.description:
             meta["description"] = self.description
+        if self.skip_reason:
+            meta["skipped"] = self.skip_reason
         return {"name": self.name, "meta": meta, "expectations": self.expectations}
 
 

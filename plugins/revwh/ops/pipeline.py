@@ -11,7 +11,7 @@ from pathlib import Path
 
 from revwh.core.config import settings
 from revwh.core.intervals import days_in
-from revwh.core.sources import SOURCES, Source, enabled_sources
+from revwh.core.sources import SOURCES, Source, enabled_sources, missing_sources
 from revwh.gate import evidence, privacy, runner
 from revwh.ingest import extract, load
 from revwh.publish import marts
@@ -137,7 +137,8 @@ def publish_marts(start: datetime, end: datetime, run_id: str) -> dict[str, int]
 
 def summarize(start: datetime, end: datetime, loads: list[list[dict]], audit: dict,
               published: dict[str, int]) -> str:
-    """A short run summary for the task log."""
+    """A short run summary for the task log, with a note for each mart a source left out of
+    the run (PLATFORMS) leaves empty."""
     lines = [f"Run summary for [{start.isoformat()}, {end.isoformat()})"]
     for results in loads:
         for result in results or []:  # None: the platform was not in this run (skipped)
@@ -148,6 +149,8 @@ def summarize(start: datetime, end: datetime, loads: list[list[dict]], audit: di
                          f"quarantined{drift}")
     for mart, rows in published.items():
         lines.append(f"  published marts.{mart:<26} {rows:>8} rows")
+    for note in missing_sources().values():  # marts that need a source the run left out
+        lines.append(f"  note: {note}")
     lines.append(f"  checks passed: {audit['passed']} of {audit['checks']}")
     if audit.get("gx_docs"):
         lines.append(f"  evidence: {audit['gx_docs']} (GX), {audit['dbt_docs']} (dbt)")

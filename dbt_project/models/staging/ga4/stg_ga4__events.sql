@@ -23,6 +23,27 @@ renamed as (
         record #>> '{collected_traffic_source,manual_medium}' as collected_medium,
         record #>> '{collected_traffic_source,manual_campaign_name}' as collected_campaign,
         record #>> '{collected_traffic_source,gclid}' as collected_gclid,
+        record #>> '{collected_traffic_source,dclid}' as collected_dclid,
+        -- session-scoped last non-direct click (exports from 2024 on)
+        coalesce(
+            record #>> '{session_traffic_source_last_click,cross_channel_campaign,source}',
+            record #>> '{session_traffic_source_last_click,manual_campaign,source}'
+        ) as last_click_source,
+        coalesce(
+            record #>> '{session_traffic_source_last_click,cross_channel_campaign,medium}',
+            record #>> '{session_traffic_source_last_click,manual_campaign,medium}'
+        ) as last_click_medium,
+        coalesce(
+            record #>> '{session_traffic_source_last_click,cross_channel_campaign,campaign_name}',
+            record #>> '{session_traffic_source_last_click,manual_campaign,campaign_name}',
+            record #>> '{session_traffic_source_last_click,google_ads_campaign,campaign_name}'
+        ) as last_click_campaign,
+        -- what exports before mid-2023 carry: the event's own parameters
+        {{ ga4_param('source') }} as param_source,
+        {{ ga4_param('medium') }} as param_medium,
+        {{ ga4_param('campaign') }} as param_campaign,
+        {{ ga4_param('gclid') }} as param_gclid,
+        {{ ga4_param('dclid') }} as param_dclid,
         record #>> '{traffic_source,source}' as user_first_source,
         record #>> '{traffic_source,medium}' as user_first_medium,
         record #>> '{traffic_source,name}' as user_first_campaign,
@@ -30,6 +51,12 @@ renamed as (
         record #>> '{device,web_info,browser}' as browser,
         record #>> '{geo,country}' as geo_country,
         record ->> 'stream_id' as stream_id,
+        (record #>> '{ecommerce,purchase_revenue}')::numeric as purchase_revenue,
+        (record ->> 'event_value_in_usd')::numeric as event_value_in_usd,
+        coalesce(
+            {{ ga4_param('value', 'double_value') }},
+            {{ ga4_param('value', 'int_value') }}
+        )::numeric as value_param,
         {{ lineage_columns() }}
 
     from source

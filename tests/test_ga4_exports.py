@@ -1,0 +1,450 @@
+"""GA4 BigQuery exports of three vintages, written from the documented export schema
+(https://support.google.com/analytics/answer/7029846), not from the simulator: each row as
+BigQuery's JSON export writes it (INT64 values as JSON strings, FLOAT as numbers, records as
+objects, repeated records as arrays, nested event_params with value.string_value / int_value /
+float_value / double_value).
+
+- 2020: no collected_traffic_source; traffic_source is the user's first touch only; the
+  session's source, medium and campaign are in the events' event_params and page_location.
+- 2023: collected_traffic_source on the events (manual_source, manual_medium, gclid ...).
+- 2024: session_traffic_source_last_click as well (manual_campaign, google_ads_campaign,
+  cross_channel_campaign ...).
+
+GA4 is the only platform (no ad platform, no CRM file): the run loads, builds, audits and
+publishes (issue 18 items 6, 7 and 8), and the published marts hold the channels and conversions
+the rows say.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+import yaml
+from psycopg import sql
+from support import query_rows
+
+from revwh.core import contract
+from revwh.core.sources import SOURCES
+
+OWN = "https://www.acme-analytics.example"
+STREAM = "2100450278"
+
+
+def _param(key: str, value) -> dict:
+    """One event_params entry as the JSON export writes it: every value field present."""
+    cell = {"string_value": None, "int_value": None, "float_value": None, "double_value": None}
+    if isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        cell["int_value"] = str(value)  # INT64 as a JSON string
+    elif isinstance(value, float):
+        cell["double_value"] = value
+    else:
+        cell["string_value"] = value
+    return {"key": key, "value": cell}
+
+
+def _event(day: date, seconds: int, name: str, user: str, session: int, params: dict,
+           vintage: int, **fields) -> dict:
+    timestamp = int(datetime(day.year, day.month, day.day, 10, tzinfo=UTC).timestamp()
+                    * 1_000_000) + seconds * 1_000_000
+    row = {
+        "event_date": day.strftime("%Y%m%d"),
+        "event_timestamp": str(timestamp),
+        "event_name": name,
+        "event_params": [_param("ga_session_id", session), _param("ga_session_number", 1),
+                         _param("engaged_session_event", 1)]
+        + [_param(key, value) for key, value in params.items()],
+        "event_previous_timestamp": None,
+        "event_value_in_usd": fields.pop("event_value_in_usd", None),
+        "event_bundle_sequence_id": str(1_000_000 + seconds),
+        "event_server_timestamp_offset": "512",
+        "user_id": None,
+        "user_pseudo_id": user,
+        "privacy_info": {"analytics_storage": None, "ads_storage": None,
+                         "uses_transient_token": "No"},
+        "user_properties": [],
+        "user_first_touch_timestamp": str(timestamp - 86_400_000_000),
+        "user_ltv": {"revenue": 0.0, "currency": "USD"},
+        "device": {"category": "desktop", "mobile_brand_name": "Google",
+                   "mobile_model_name": "Chrome", "mobile_marketing_name": None,
+                   "mobile_os_hardware_model": None, "operating_system": "Windows",
+                   "operating_system_version": "Windows 10", "vendor_id": None,
+                   "advertising_id": None, "language": "en-us",
+                   "is_limited_ad_tracking": "No", "time_zone_offset_seconds": None,
+                   "browser": None, "browser_version": None,
+                   "web_info": {"browser": "Chrome", "browser_version": "86.0.4240.111",
+                                "hostname": "www.acme-analytics.example"}},
+        "geo": {"continent": "Americas", "country": "United States", "region": "California",
+                "city": "San Jose", "sub_continent": "Northern America", "metro": "(not set)"},
+        "app_info": None,
+        "traffic_source": fields.pop("traffic_source",
+                                     {"name": "(direct)", "medium": "(none)",
+                                      "source": "(direct)"}),
+        "stream_id": STREAM,
+        "platform": "WEB",
+        "event_dimensions": None,
+        "ecommerce": fields.pop("ecommerce", {
+            "total_item_quantity": None, "purchase_revenue_in_usd": None,
+            "purchase_revenue": None, "refund_value_in_usd": None, "refund_value": None,
+            "shipping_value_in_usd": None, "shipping_value": None, "tax_value_in_usd": None,
+            "tax_value": None, "unique_items": None, "transaction_id": None}),
+        "items": fields.pop("items", []),
+    }
+    if vintage >= 2023:
+        row["collected_traffic_source"] = fields.pop("collected_traffic_source", None)
+        row["is_active_user"] = True
+        row["batch_event_index"] = str(seconds)
+        row["batch_page_id"] = str(timestamp // 1000)
+        row["batch_ordering_id"] = "1"
+    if vintage >= 2024:
+        row["session_traffic_source_last_click"] = fields.pop("last_click")
+        row["publisher"] = None
+    assert not fields, fields
+    return row
+
+
+def _purchase(revenue: float, transaction: str) -> dict:
+    return {"total_item_quantity": "1", "purchase_revenue_in_usd": revenue,
+            "purchase_revenue": revenue, "refund_value_in_usd": None, "refund_value": None,
+            "shipping_value_in_usd": 0.0, "shipping_value": 0.0, "tax_value_in_usd": 0.0,
+            "tax_value": 0.0, "unique_items": "1", "transaction_id": transaction}
+
+
+ITEM = {"item_id": "PLAN-PRO", "item_name": "Pro plan", "item_brand": None,
+        "item_variant": None, "item_category": "plans", "price_in_usd": 120.5, "price": 120.5,
+        "quantity": "1", "item_revenue_in_usd": 120.5, "item_revenue": 120.5,
+        "item_refund_in_usd": None, "item_refund": None, "coupon": None, "affiliation": None,
+        "location_id": None, "item_list_id": None, "item_list_name": None,
+        "item_list_index": None, "promotion_id": None, "promotion_name": None,
+        "creative_name": None, "creative_slot": None}
+
+DAY_2020, DAY_2023, DAY_2024 = date(2020, 11, 2), date(2023, 9, 4), date(2024, 6, 3)
+
+
+def rows_2020() -> list[dict]:
+    d, v = DAY_2020, 2020
+    return [
+        # a click on a Google ad: the source/medium/campaign and gclid params (GA4 2020 sets
+        # them on the events of the landing), the gclid on the landing URL; then a purchase.
+        # The user's first touch (traffic_source) was direct: not the session's source.
+        _event(d, 0, "session_start", "1111.01", 1604311200,
+               {"page_location": f"{OWN}/?gclid=Cj0KCQiA", "source": "google", "medium": "cpc",
+                "campaign": "brand", "gclid": "Cj0KCQiA"}, v),
+        _event(d, 1, "page_view", "1111.01", 1604311200,
+               {"page_location": f"{OWN}/?gclid=Cj0KCQiA", "source": "google", "medium": "cpc",
+                "campaign": "brand", "gclid": "Cj0KCQiA"}, v),
+        _event(d, 90, "page_view", "1111.01", 1604311200,
+               {"page_location": f"{OWN}/pricing", "page_referrer": f"{OWN}/"}, v),
+        _event(d, 200, "purchase", "1111.01", 1604311200,
+               {"page_location": f"{OWN}/checkout", "page_referrer": f"{OWN}/pricing",
+                "transaction_id": "T-2020-1", "currency": "USD", "value": 120.5}, v,
+               event_value_in_usd=120.5, ecommerce=_purchase(120.5, "T-2020-1"),
+               items=[ITEM]),
+        # a self-referral: the site's own pages as referrer, and a source param naming the own
+        # domain (GA4 records internal navigation after a session times out that way); the
+        # user's first touch was google/cpc, which must not leak into this session
+        _event(d, 300, "session_start", "2222.02", 1604311500,
+               {"page_location": f"{OWN}/docs", "page_referrer": f"{OWN}/blog/post",
+                "source": "acme-analytics.example", "medium": "referral"}, v,
+               traffic_source={"name": "brand", "medium": "cpc", "source": "google"}),
+        _event(d, 301, "page_view", "2222.02", 1604311500,
+               {"page_location": f"{OWN}/docs", "page_referrer": f"{OWN}/blog/post",
+                "source": "acme-analytics.example", "medium": "referral"}, v,
+               traffic_source={"name": "brand", "medium": "cpc", "source": "google"}),
+        _event(d, 400, "generate_lead", "2222.02", 1604311500,
+               {"page_location": f"{OWN}/demo", "page_referrer": f"{OWN}/docs",
+                "form_id": "demo-request"}, v,
+               traffic_source={"name": "brand", "medium": "cpc", "source": "google"}),
+        # a newsletter click (params), then internal navigation; a sign-up
+        _event(d, 500, "session_start", "3333.03", 1604311700,
+               {"page_location": f"{OWN}/?utm_source=newsletter&utm_medium=email",
+                "source": "newsletter", "medium": "email", "campaign": "november"}, v),
+        _event(d, 560, "page_view", "3333.03", 1604311700,
+               {"page_location": f"{OWN}/signup", "page_referrer": f"{OWN}/"}, v),
+        _event(d, 600, "sign_up", "3333.03", 1604311700,
+               {"page_location": f"{OWN}/welcome", "page_referrer": f"{OWN}/signup",
+                "method": "email"}, v),
+        # UTMs only on page_location (no source params): paid social; a purchase valued by
+        # event_value_in_usd alone
+        _event(d, 700, "page_view", "4444.04", 1604311900,
+               {"page_location": f"{OWN}/?utm_source=facebook&utm_medium=paid_social"
+                                 "&utm_campaign=autumn+sale"}, v),
+        _event(d, 760, "purchase", "4444.04", 1604311900,
+               {"page_location": f"{OWN}/checkout", "page_referrer": f"{OWN}/"}, v,
+               event_value_in_usd=30.0),
+        # a link from another site: referral; a purchase valued by its value param alone
+        _event(d, 800, "page_view", "5555.05", 1604312000,
+               {"page_location": f"{OWN}/", "page_referrer": "https://www.g2.com/products/x"},
+               v),
+        _event(d, 820, "add_to_cart", "5555.05", 1604312000,
+               {"page_location": f"{OWN}/pricing", "page_referrer": f"{OWN}/"}, v),
+        _event(d, 860, "purchase", "5555.05", 1604312000,
+               {"page_location": f"{OWN}/checkout", "value": 15.25, "currency": "USD"}, v),
+    ]
+
+
+def _collected(source=None, medium=None, campaign=None, gclid=None, dclid=None) -> dict:
+    return {"manual_campaign_id": None, "manual_campaign_name": campaign,
+            "manual_source": source, "manual_medium": medium, "manual_term": None,
+            "manual_content": None, "gclid": gclid, "dclid": dclid, "srsltid": None}
+
+
+def rows_2023() -> list[dict]:
+    d, v = DAY_2023, 2023
+    return [
+        # collected_traffic_source with a gclid: paid search; a purchase of 200
+        _event(d, 0, "session_start", "6666.06", 1693821600,
+               {"page_location": f"{OWN}/?gclid=EAIaIQob"}, v,
+               collected_traffic_source=_collected("google", "cpc", "generic", "EAIaIQob")),
+        _event(d, 1, "page_view", "6666.06", 1693821600,
+               {"page_location": f"{OWN}/?gclid=EAIaIQob"}, v,
+               collected_traffic_source=_collected("google", "cpc", "generic", "EAIaIQob")),
+        _event(d, 100, "purchase", "6666.06", 1693821600,
+               {"page_location": f"{OWN}/checkout", "page_referrer": f"{OWN}/"}, v,
+               ecommerce=_purchase(200.0, "T-2023-1"), items=[ITEM]),
+        # a self-referral in collected_traffic_source and page_referrer (the apex domain): direct
+        _event(d, 200, "session_start", "7777.07", 1693821800,
+               {"page_location": f"{OWN}/", "page_referrer": "https://acme-analytics.example/"},
+               v, collected_traffic_source=_collected("acme-analytics.example", "referral")),
+        _event(d, 260, "generate_lead", "7777.07", 1693821800,
+               {"page_location": f"{OWN}/demo", "page_referrer": f"{OWN}/"}, v),
+        # a Display & Video 360 click, its dclid alone (no UTMs): display
+        _event(d, 400, "session_start", "7878.07", 1693822000,
+               {"page_location": f"{OWN}/?dclid=CJKx"}, v,
+               collected_traffic_source=_collected(dclid="CJKx")),
+    ]
+
+
+def _last_click(source: str, medium: str, campaign: str, google_ads: bool = False) -> dict:
+    manual = {"campaign_id": None, "campaign_name": campaign, "source": source,
+              "medium": medium, "term": None, "content": None, "source_platform": None,
+              "creative_format": None, "marketing_tactic": None}
+    cross = {"campaign_id": None, "campaign_name": campaign, "source": source,
+             "medium": medium, "source_platform": "Manual",
+             "default_channel_group": None, "primary_channel_group": None}
+    ads = {"customer_id": "1234567890", "account_name": "Acme", "campaign_id": "987",
+           "campaign_name": campaign, "ad_group_id": "654", "ad_group_name": "exact"} \
+        if google_ads else None
+    return {"manual_campaign": manual, "google_ads_campaign": ads,
+            "cross_channel_campaign": cross, "sa360_campaign": None, "cm360_campaign": None,
+            "dv360_campaign": None}
+
+
+def rows_2024() -> list[dict]:
+    d, v = DAY_2024, 2024
+    email = _last_click("newsletter", "email", "june")
+    direct = _last_click("(direct)", "(none)", "(direct)")
+    paid = _last_click("google", "cpc", "brand-2024", google_ads=True)
+    return [
+        # GA4's last click (email) wins over an event's collected google/cpc without a click id
+        _event(d, 0, "session_start", "8888.08", 1717408800,
+               {"page_location": f"{OWN}/?utm_source=newsletter&utm_medium=email"}, v,
+               collected_traffic_source=_collected("newsletter", "email", "june"),
+               last_click=email),
+        _event(d, 30, "page_view", "8888.08", 1717408800,
+               {"page_location": f"{OWN}/features", "page_referrer": f"{OWN}/"}, v,
+               collected_traffic_source=_collected("google", "cpc"), last_click=email),
+        _event(d, 60, "generate_lead", "8888.08", 1717408800,
+               {"page_location": f"{OWN}/demo"}, v, last_click=email),
+        # direct, with internal navigation as the only referrer
+        _event(d, 100, "session_start", "9999.09", 1717408900,
+               {"page_location": f"{OWN}/"}, v, last_click=direct),
+        _event(d, 150, "page_view", "9999.09", 1717408900,
+               {"page_location": f"{OWN}/signup", "page_referrer": f"{OWN}/"}, v,
+               last_click=direct),
+        _event(d, 190, "sign_up", "9999.09", 1717408900,
+               {"page_location": f"{OWN}/welcome", "page_referrer": f"{OWN}/signup"}, v,
+               last_click=direct),
+        # a Google Ads click; a purchase carrying its revenue three ways (counted once)
+        _event(d, 300, "session_start", "1010.10", 1717409100,
+               {"page_location": f"{OWN}/?gclid=CjwKCAjw"}, v,
+               collected_traffic_source=_collected(gclid="CjwKCAjw"), last_click=paid),
+        _event(d, 400, "purchase", "1010.10", 1717409100,
+               {"page_location": f"{OWN}/checkout", "value": 99.99, "currency": "USD"}, v,
+               event_value_in_usd=99.99, ecommerce=_purchase(99.99, "T-2024-1"),
+               items=[ITEM], last_click=paid),
+    ]
+
+
+VINTAGES = {DAY_2020: rows_2020, DAY_2023: rows_2023, DAY_2024: rows_2024}
+
+
+def _write(landing: Path, day: date, rows: list[dict]) -> None:
+    folder = landing / "ga4" / "events" / f"dt={day.isoformat()}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"events_{day:%Y%m%d}.jsonl").write_text(
+        "".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+
+
+@pytest.fixture(scope="module")
+def ga4_only(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
+    """A warehouse with only GA4 (PLATFORMS=ga4, no CRM file): the three vintages loaded,
+    built, audited for each day and published, as the DAG's tasks do."""
+    from revwh.gate import runner
+    from revwh.ops import pipeline
+    from revwh.publish import marts
+
+    name = f"revwh_test_ga4_{os.getpid()}"
+    url = pg_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    landing = tmp_path_factory.mktemp("ga4-landing")
+    for day, rows in VINTAGES.items():
+        _write(landing, day, rows())
+    saved = {key: os.environ.get(key) for key in ("WAREHOUSE_URL", "PLATFORMS", "CRM")}
+    os.environ.update({"WAREHOUSE_URL": url, "PLATFORMS": "ga4", "CRM": "hubspot"})
+    try:
+        loads, audits, published = [], [], {}
+        for day in VINTAGES:
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            end = start + timedelta(days=1)
+            files = pipeline.extract_platform("ga4", start, end, str(landing))
+            loads.append(pipeline.load_platform("ga4", files, run_id=f"ga4_{day}"))
+        pipeline.build_marts()
+        for day in VINTAGES:  # the audit and publish of each day's run
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            end = start + timedelta(days=1)
+            report = runner.run_audit(start, end, f"ga4_{day}", url)
+            audits.append(report)
+            published = marts.publish(f"ga4_{day}", start, end, url)
+        summary = pipeline.summarize(
+            start, end, loads, {"checks": len(report.checks), "passed": report.passed},
+            published)
+        yield {"url": url, "loads": loads, "audits": audits, "published": published,
+               "summary": summary}
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(name)))
+
+
+def test_the_documented_export_fields_are_known_not_drift(ga4_only):
+    # every vintage loads whole, and none of its documented fields is reported as new
+    loads = [result for results in ga4_only["loads"] for result in results]
+    assert {(r["day"], r["rows_loaded"], r["rows_quarantined"]) for r in loads} == {
+        ("2020-11-02", 15, 0), ("2023-09-04", 6, 0), ("2024-06-03", 8, 0)}
+    assert len(loads) == 3 and [list(r["new_fields"]) for r in loads] == [[], [], []]
+    rows = rows_2020() + rows_2023() + rows_2024()
+    assert set().union(*rows) <= set(SOURCES["ga4__events"].known)
+    for field in ("ecommerce", "items", "user_ltv", "privacy_info", "user_properties",
+                  "event_bundle_sequence_id", "event_value_in_usd",
+                  "user_first_touch_timestamp", "session_traffic_source_last_click",
+                  "is_active_user", "app_info", "publisher", "batch_event_index"):
+        assert field in SOURCES["ga4__events"].known
+
+
+def test_sessions_take_their_channel_from_the_source_their_vintage_carries(ga4_only):
+    sessions = {r["user_pseudo_id"]: r for r in query_rows(ga4_only["url"], """
+        select user_pseudo_id, session_date, source, medium, campaign, gclid, referrer, channel
+        from intermediate.int_ga4__sessions""")}
+    assert {user: (r["channel"], r["source"], r["medium"], r["campaign"])
+            for user, r in sessions.items()} == {
+        # 2020: event_params and page_location
+        "1111.01": ("paid_search", "google", "cpc", "brand"),
+        "2222.02": ("direct", None, None, None),  # self-referral, first touch not used
+        "3333.03": ("email", "newsletter", "email", "november"),
+        "4444.04": ("paid_social", "facebook", "paid_social", "autumn sale"),
+        "5555.05": ("referral", None, None, None),
+        # 2023: collected_traffic_source
+        "6666.06": ("paid_search", "google", "cpc", "generic"),
+        "7777.07": ("direct", None, None, None),  # self-referral in collected and referrer
+        "7878.07": ("display", None, None, None),
+        # 2024: session_traffic_source_last_click
+        "8888.08": ("email", "newsletter", "email", "june"),
+        "9999.09": ("direct", None, None, None),
+        "1010.10": ("paid_search", "google", "cpc", "brand-2024"),
+    }
+    assert sessions["1111.01"]["gclid"] == "Cj0KCQiA"
+    assert sessions["1010.10"]["gclid"] == "CjwKCAjw"
+    assert sessions["5555.05"]["referrer"] == "https://www.g2.com/products/x"
+    # no session has the company's own domain as its referrer
+    assert all("acme-analytics.example" not in (r["referrer"] or "") for r in sessions.values())
+
+
+def test_web_conversions_by_day_and_channel(ga4_only):
+    rows = query_rows(ga4_only["url"], """
+        select date_day, channel, spend, clicks, sessions, conversions, valued_conversions,
+               web_revenue, cost_per_conversion, return_on_ad_spend, currency
+        from marts.web_conversions_daily order by date_day, channel""")
+    got = {(r["date_day"], r["channel"]): (r["sessions"], r["conversions"],
+                                           r["valued_conversions"], r["web_revenue"])
+           for r in rows}
+    assert got == {
+        (DAY_2020, "direct"): (1, 1, 0, Decimal("0.00")),  # generate_lead
+        (DAY_2020, "email"): (1, 1, 0, Decimal("0.00")),  # sign_up
+        (DAY_2020, "paid_search"): (1, 1, 1, Decimal("120.50")),  # ecommerce.purchase_revenue
+        (DAY_2020, "paid_social"): (1, 1, 1, Decimal("30.00")),  # event_value_in_usd
+        (DAY_2020, "referral"): (1, 1, 1, Decimal("15.25")),  # the value param
+        (DAY_2023, "direct"): (1, 1, 0, Decimal("0.00")),
+        (DAY_2023, "display"): (1, 0, 0, Decimal("0.00")),  # a session, no conversion
+        (DAY_2023, "paid_search"): (1, 1, 1, Decimal("200.00")),
+        (DAY_2024, "direct"): (1, 1, 0, Decimal("0.00")),
+        (DAY_2024, "email"): (1, 1, 0, Decimal("0.00")),
+        (DAY_2024, "paid_search"): (1, 1, 1, Decimal("99.99")),  # revenue counted once
+    }
+    # no ad platform: no spend, no clicks, nothing paid per conversion, no ROAS
+    assert {(r["spend"], r["clicks"], r["cost_per_conversion"], r["return_on_ad_spend"],
+             r["currency"]) for r in rows if r["conversions"]} == {
+        (Decimal("0.00"), 0, Decimal("0.00"), None, "USD")}
+    assert [r["cost_per_conversion"] for r in rows if not r["conversions"]] == [None]
+    assert sum(r["web_revenue"] for r in rows) == Decimal("465.74")
+
+
+def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
+    published = ga4_only["published"]
+    assert published["web_conversions_daily"] == 11
+    assert published["ad_performance_daily"] == 0
+    assert published["daily_channel_performance"] == 11
+    for report in ga4_only["audits"]:
+        assert not report.failed
+    skipped = [check for report in ga4_only["audits"] for check in report.checks
+               if check.suite == "reconcile__ad_performance_daily"]
+    assert skipped and all(c.success and c.expectation == "skipped" for c in skipped)
+    assert "no ad platform" in skipped[0].note
+    # the empty mart's per-day volume suite is never handed to GX (no daily batch definition
+    # on an empty table): skipped, with its reason
+    volume = [check for report in ga4_only["audits"] for check in report.checks
+              if check.suite == "volume__ad_performance_daily"]
+    assert len(volume) == 3 and all(c.success and c.expectation == "skipped" for c in volume)
+    assert "audit.ad_performance_daily has no rows with a spend_date" in volume[0].note
+    recorded = query_rows(ga4_only["url"], """
+        select suite, expectation, success, description from ops.audit_results
+        where suite in ('reconcile__ad_performance_daily', 'freshness__ad_performance_daily')""")
+    assert recorded and all(r["success"] and r["expectation"] == "skipped" for r in recorded)
+    assert all("no ad platform" in r["description"] for r in recorded)
+    summary = ga4_only["summary"]
+    assert "ad_performance_daily" in summary and "no ad platform" in summary
+
+
+@pytest.mark.parametrize("web, message", [
+    ({"own_domains": ["https://www.acme-analytics.example/"]}, "web.own_domains"),
+    ({"conversions": [{"event": "purchase"}, {"event": "purchase", "value": True}]},
+     "web.conversions"),
+    ({"conversions": [{"value": True}]}, "web.conversions"),
+])
+def test_the_contract_names_a_wrong_web_section(tmp_path: Path, monkeypatch, web: dict,
+                                                message: str):
+    assert contract.web()["own_domains"] == ["acme-analytics.example"]
+    assert [c["event"] for c in contract.web()["conversions"]] == [
+        "generate_lead", "sign_up", "purchase"]
+    changed = yaml.safe_load(contract.contract_path().read_text())
+    changed["web"] = web
+    path = tmp_path / "lead_definition.yml"
+    path.write_text(yaml.safe_dump(changed))
+    monkeypatch.setenv("LEAD_DEFINITION_FILE", str(path))
+    with pytest.raises(contract.ContractError, match=message):
+        contract.load()
