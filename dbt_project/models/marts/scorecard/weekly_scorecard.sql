@@ -88,7 +88,11 @@ follow_up as (
         date_trunc('week', mql_at)::date as week_start,
         percentile_cont(0.5) within group (order by hours_to_first_touch)
             as speed_to_lead_hours,
-        avg(touched_within_sla::int) as sla_compliance
+        -- of the MQLs whose SLA window has closed (pending ones are neither met nor missed)
+        avg(touched_within_sla::int) as sla_compliance,
+        count(*) filter (where sla_status = 'met') as sla_met,
+        count(*) filter (where sla_status = 'missed') as sla_missed,
+        count(*) filter (where sla_status = 'pending') as sla_pending
     from {{ ref('sales_follow_up') }}
     group by 1
 
@@ -121,6 +125,9 @@ measured as (
         (won.won_revenue / nullif(spend.spend, 0))::numeric as roas,
         follow_up.speed_to_lead_hours::numeric as speed_to_lead_hours,
         follow_up.sla_compliance::numeric as sla_compliance,
+        coalesce(follow_up.sla_met, 0)::bigint as sla_met,
+        coalesce(follow_up.sla_missed, 0)::bigint as sla_missed,
+        coalesce(follow_up.sla_pending, 0)::bigint as sla_pending,
         (stages.sqls::numeric / nullif(stages.mqls, 0)) as mql_to_sql_rate
     from weeks
     left join spend using (week_start)
@@ -148,7 +155,7 @@ targets as (
 select
     measured.week_start,
     (measured.week_start + 6) as week_end,
-    '{{ var("reporting_currency") }}'::text as currency,
+    '{{ reporting_currency() }}'::text as currency,
     {%- for metric in metrics %}
     measured.{{ metric }},
     measured.{{ metric }} - lag(measured.{{ metric }}) over (order by measured.week_start)
@@ -157,5 +164,8 @@ select
      where targets.week_start = measured.week_start and targets.metric = '{{ metric }}')
         ::numeric as {{ metric }}_target,
     {%- endfor %}
+    measured.sla_met,
+    measured.sla_missed,
+    measured.sla_pending,
     {{ lead_definition_version() }} as lead_definition_version
 from measured
