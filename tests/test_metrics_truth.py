@@ -428,6 +428,12 @@ def test_reporting_currency_from_the_contract_converts_every_amount(currency_war
     _compare({(r["date_day"], r["channel"]): r["spend"] for r in daily}, dict(per_day_channel),
              MONEY)
     total = sum(per_day_platform.values())
+    platforms: dict = defaultdict(Decimal)
+    for (_, platform), amount in per_day_platform.items():
+        platforms[platform] += amount
+    print(f"\nspend in {currency}: truth {total:.2f} "
+          f"({', '.join(f'{p} {a:.2f}' for p, a in sorted(platforms.items()))}); "
+          f"ad_performance_daily {sum(r['spend'] for r in ads):.2f}")
     for mart, column in (("channel_efficiency", "currency"), ("weekly_scorecard", "currency")):
         rows = query_rows(url, f"select {column} as currency, spend from audit.{mart}"
                                + (" where breakdown = 'channel'" if mart == "channel_efficiency"
