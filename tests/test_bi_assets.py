@@ -146,11 +146,13 @@ def test_assets_are_the_generators_output():
 RATIO_NAME = re.compile(
     r"^(cac|roas|win_rate|sla_compliance|pipeline_to_spend|cost_per_\w+|\w+_rate"
     r"|(inquiry|mql|sal|sql|opportunity)_to_(mql|sal|sql|opportunity|customer))(_target)?$")
-# SUM(numerator) over SUM(denominator), or over COUNT(*) (a flag's share of per-person rows)
-# (a denominator may be a sum of columns: SUM(met + missed))
+# SUM(numerator) over SUM(denominator), or over COUNT(*) (a flag's share of per-person rows), or
+# over COUNT(flag) (the share of the rows where the flag is decided: SLA met of met + missed); a
+# denominator may be a sum of columns (SUM(met + missed)); a cost's numerator is
+# NULLIF(SUM(spend), 0): without spend a cost is undefined, not 0
 SUM_OVER_SUM = re.compile(
-    r"^SUM\((?P<numerator>\w+)(::int)?\)::numeric / "
-    r"NULLIF\((SUM\((?P<denominator>\w+( \+ \w+)*)\)|COUNT\(\*\)), 0\)$")
+    r"^(NULLIF\()?SUM\((?P<numerator>\w+)(::int)?\)(, 0\))?::numeric / "
+    r"NULLIF\((SUM\((?P<denominator>\w+( \+ \w+)*)\)|COUNT\((\*|(?P<counted>\w+))\)), 0\)$")
 
 
 def test_ratio_metrics_are_sums_over_sums(bundle):
@@ -166,7 +168,8 @@ def test_ratio_metrics_are_sums_over_sums(bundle):
                 ratios += 1
                 match = SUM_OVER_SUM.match(expression)
                 assert match, (name, metric["metric_name"], expression)
-                sides = {match["numerator"], *(match["denominator"] or "").split(" + ")} - {""}
+                sides = {match["numerator"], match["counted"],
+                         *(match["denominator"] or "").split(" + ")} - {None, ""}
                 assert sides <= physical, (name, metric["metric_name"], sides - physical)
     assert ratios >= 10
     for name, chart in bundle["charts"].items():  # adhoc metrics of the charts themselves

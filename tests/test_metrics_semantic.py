@@ -181,8 +181,8 @@ def test_channel_metrics_equal_channel_efficiency(won_deals_warehouse: str, tmp_
     counted = {"spend": "spend", "leads": "leads", "mqls": "mqls", "sqls": "sqls",
                "opportunity_people": "opportunities", "customers": "customers",
                "pipeline": "sourced_pipeline", "won_revenue": "sourced_revenue"}
-    # channel_efficiency divides a channel's spend of 0 (no ads) into a cost of 0; the
-    # semantic layer has no spend there and answers nothing: both count as 0
+    # a channel without spend (no ads) has no cost in channel_efficiency (null) and none in
+    # the semantic layer (it has no spend there and answers nothing)
     costs = {"cost_per_mql": "cost_per_mql", "cost_per_sql": "cost_per_sql", "cac": "cac"}
     ratios = {"roas": "roas", "pipeline_to_spend": "pipeline_to_spend"}
     answered = {r["channel"]: r for r in _mf(

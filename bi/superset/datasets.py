@@ -1,6 +1,7 @@
 """The datasets: one per published mart a dashboard reads, with its saved metrics.
 
-Ratios are ``ratio(numerator, denominator)`` of the mart's own additive columns, or the
+Ratios are ``ratio(numerator, denominator)`` of the mart's own additive columns (costs are
+``cost(spend, denominator)``: null without spend, shown as n/a), or the
 flagged ``share`` of a per-person mart (see vocabulary). A ratio whose numerator or denominator
 the mart does not publish is not offered as a saved metric. weekly_scorecard publishes each
 ratio's numerator and denominator: CAC is spend / deals_won, win rate won / closed opportunities
@@ -20,6 +21,7 @@ from bi.superset.vocabulary import (
     CalculatedColumn,
     Dataset,
     Metric,
+    cost,
     count,
     median,
     ratio,
@@ -40,7 +42,7 @@ SCORECARD_COUNTS = {
     "deals_won": "Deals won", "won_opportunities_created": "Won opportunities (by creation)",
     "closed_opportunities_created": "Closed opportunities (by creation)",
     "mqls_met_sla": "MQLs within SLA", "mqls_missed_sla": "MQLs past SLA",
-    "mqls_touched": "MQLs touched",
+    "mqls_sla_pending": "MQLs pending (SLA window open)", "mqls_touched": "MQLs touched",
 }
 
 
@@ -107,10 +109,10 @@ CHANNEL_EFFICIENCY = Dataset("channel_efficiency", None, {
     "customers": total("customers", "Customers"),
     "sourced_pipeline": total("sourced_pipeline", "Sourced pipeline", MONEY),
     "sourced_revenue": total("sourced_revenue", "Sourced revenue", MONEY),
-    "cost_per_mql": ratio("spend", "mqls", "Cost per MQL", MONEY),
-    "cost_per_sql": ratio("spend", "sqls", "Cost per SQL", MONEY),
-    "cost_per_opportunity": ratio("spend", "opportunities", "Cost per opportunity", MONEY),
-    "cac": ratio("spend", "customers", "CAC", MONEY),
+    "cost_per_mql": cost("spend", "mqls", "Cost per MQL", MONEY),
+    "cost_per_sql": cost("spend", "sqls", "Cost per SQL", MONEY),
+    "cost_per_opportunity": cost("spend", "opportunities", "Cost per opportunity", MONEY),
+    "cac": cost("spend", "customers", "CAC", MONEY),
     "roas": ratio("sourced_revenue", "spend", "ROAS", DECIMAL),
     "pipeline_to_spend": ratio("sourced_pipeline", "spend", "Pipeline to spend", DECIMAL)})
 
@@ -125,10 +127,14 @@ PIPELINE_SOURCED_INFLUENCED = Dataset("pipeline_sourced_influenced", None, {
     "sourced_revenue": total("sourced_revenue", "Sourced revenue", MONEY),
     "influenced_revenue": total("influenced_revenue", "Influenced revenue", MONEY)})
 
-# One row per MQL.
+# One row per MQL. touched_within_sla is null while the SLA window is open (pending): the share
+# is of the MQLs whose window has closed, met or missed.
 SALES_FOLLOW_UP = Dataset("sales_follow_up", "mql_at", {
     "mqls": count("MQLs"),
-    "sla_compliance": share("touched_within_sla", "Within SLA"),
+    "sla_compliance": Metric("SUM(touched_within_sla::int)::numeric"
+                             " / NULLIF(COUNT(touched_within_sla), 0)", "Within SLA", RATE),
+    "sla_missed": total("(sla_status = 'missed')::int", "SLA missed"),
+    "sla_pending": total("(sla_status = 'pending')::int", "SLA pending"),
     "never_touched": total("is_never_touched::int", "Never touched"),
     "median_hours_to_first_touch": median("hours_to_first_touch",
                                           "Median hours to first touch")},

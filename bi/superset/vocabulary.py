@@ -58,6 +58,13 @@ def ratio(numerator: str, denominator: str, label: str, fmt: str) -> Metric:
     return Metric(f"SUM({numerator})::numeric / NULLIF(SUM({denominator}), 0)", label, fmt)
 
 
+def cost(spend: str, denominator: str, label: str, fmt: str) -> Metric:
+    """spend / denominator over the selected rows, null (n/a) without spend: without spend a
+    cost per anything is undefined, not 0 (organic channels, channel_efficiency's cost_per_*)."""
+    return Metric(f"NULLIF(SUM({spend}), 0)::numeric / NULLIF(SUM({denominator}), 0)", label,
+                  fmt)
+
+
 def share(flag: str, label: str, fmt: str = RATE) -> Metric:
     """The share of the selected rows (one per person) whose boolean column is true."""
     return Metric(f"SUM({flag}::int)::numeric / NULLIF(COUNT(*), 0)", label, fmt)

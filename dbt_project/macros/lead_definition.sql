@@ -28,3 +28,15 @@
         {%- endfor -%}
     ]::text[]), false)
 {%- endmacro %}
+
+{#- The reporting currency (the contract's `reporting.currency`): the one setting every amount in
+    the marts is converted into, at the ECB rate of its day; the gate reads the same key. -#}
+{% macro reporting_currency() -%}
+    {{ return(lead_definition()['reporting']['currency']) }}
+{%- endmacro %}
+
+{#- The label of "no campaign" (the contract's `campaigns.no_campaign_label`), as a SQL literal:
+    every mart that names a campaign writes it for a row without one. -#}
+{% macro no_campaign() -%}
+    {{ sql_string(lead_definition()['campaigns']['no_campaign_label']) }}::text
+{%- endmacro %}

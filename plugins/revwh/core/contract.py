@@ -54,7 +54,7 @@ def _check(doc: Any, path: Path) -> None:
     if not isinstance(doc, dict):
         fail("(top)", "expected a mapping")
     for key in ("version", "stages", "mql", "follow_up_sla_hours", "crm", "channels",
-                "exclusions", "identity"):
+                "exclusions", "identity", "reporting", "campaigns"):
         if key not in doc:
             fail(key, "is missing")
     if not re.fullmatch(r"\d+\.\d+\.\d+", str(doc["version"])):
@@ -62,6 +62,14 @@ def _check(doc: Any, path: Path) -> None:
     keys = tuple(stage.get("key") for stage in doc["stages"])
     if keys != STAGE_ORDER:
         fail("stages", f"must be {', '.join(STAGE_ORDER)} in this order (got {keys})")
+    currency = (doc["reporting"] or {}).get("currency")
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        fail("reporting.currency", f"{currency!r} is not an ISO 4217 code such as EUR")
+    label = (doc["campaigns"] or {}).get("no_campaign_label")
+    if not isinstance(label, str) or not label.strip():
+        fail("campaigns.no_campaign_label", "must be a non-empty label")
+    if not (doc["campaigns"] or {}).get("linkedin_campaign_separator"):
+        fail("campaigns.linkedin_campaign_separator", "must be a non-empty separator")
     threshold = doc["mql"].get("score_threshold")
     if not isinstance(threshold, int) or not 0 <= threshold <= 100:
         fail("mql.score_threshold", f"{threshold!r} is not a score from 0 to 100")
@@ -105,6 +113,16 @@ def _check(doc: Any, path: Path) -> None:
 
 def version() -> str:
     return str(load()["version"])
+
+
+def reporting_currency() -> str:
+    """The one reporting currency (``reporting.currency``) dbt and the gate both read."""
+    return str(load()["reporting"]["currency"])
+
+
+def no_campaign_label() -> str:
+    """What every mart calls a row without a campaign (``campaigns.no_campaign_label``)."""
+    return str(load()["campaigns"]["no_campaign_label"])
 
 
 def channels() -> list[str]:

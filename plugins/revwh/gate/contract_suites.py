@@ -101,7 +101,7 @@ def _record_exclusion(alias: str) -> str:
 
 def _column_rules(mart: str, columns: list[str]) -> list[dict[str, Any]]:
     doc = contract.load()
-    currency = doc["reporting"]["currency"]
+    currency = contract.reporting_currency()
     expectations = []
     for column in columns:
         if CHANNEL_COLUMN.match(column):

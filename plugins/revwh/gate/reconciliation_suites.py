@@ -183,7 +183,7 @@ RAW_SPEND = """
 
 
 def _spend_query() -> str:
-    reporting = literal(contract.load()["reporting"]["currency"])
+    reporting = literal(contract.reporting_currency())
     return f"""
     with mart as (
         select b.platform, b.spend_date as day, sum(b.spend) as spend

@@ -4,7 +4,7 @@
 -- Counted people are those dim_people counts: records the contract does not exclude, of people
 -- with at least one record that still exists in the CRM. Several records of one person can
 -- carry the same deal: it is one opportunity.
-{%- set reporting_currency = var('reporting_currency') %}
+{%- set currency = reporting_currency() %}
 
 with
 
@@ -57,7 +57,7 @@ converted as (
         deals.*,
         people.inquiry_at as person_inquiry_at,
         case
-            when deals.deal_currency = '{{ reporting_currency }}' then 1::numeric
+            when deals.deal_currency = '{{ currency }}' then 1::numeric
             else fx_rates.rate_to_reporting
         end as fx_rate
     from deals
@@ -82,7 +82,7 @@ final as (
         lost_reason,
         deal_amount as amount,
         deal_currency as currency_code,
-        '{{ reporting_currency }}'::text as reporting_currency,
+        '{{ currency }}'::text as reporting_currency,
         fx_rate,
         deal_amount * fx_rate as amount_reporting,
         case when deal_outcome = 'won' then deal_amount * fx_rate else 0 end

@@ -2,7 +2,7 @@
 -- into the reporting currency. The ECB publishes euro rates on business days only: a weekend or
 -- holiday takes the last published rate (forward fill over a calendar spine). Cross rate:
 -- amount_in_reporting = amount / per_eur(currency) * per_eur(reporting).
-{%- set reporting_currency = var('reporting_currency') %}
+{%- set currency = reporting_currency() %}
 
 with
 
@@ -114,7 +114,7 @@ reporting as (
         date_day,
         rate_per_eur as reporting_rate_per_eur
     from filled
-    where currency_code = '{{ reporting_currency }}'
+    where currency_code = '{{ currency }}'
 
 ),
 
@@ -123,7 +123,7 @@ final as (
     select
         filled.date_day,
         filled.currency_code,
-        '{{ reporting_currency }}'::text as reporting_currency,
+        '{{ currency }}'::text as reporting_currency,
         filled.rate_date,
         filled.rate_date <> filled.date_day as is_forward_filled,
         filled.rate_per_eur,

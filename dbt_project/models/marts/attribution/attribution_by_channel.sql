@@ -49,7 +49,7 @@ final as (
         coalesce(by_channel.attributed_revenue, 0) as attributed_revenue,
         coalesce(by_channel.opportunities_touched, 0) as opportunities_touched,
         coalesce(by_channel.touches, 0) as touches,
-        '{{ var('reporting_currency') }}'::text as reporting_currency,
+        '{{ reporting_currency() }}'::text as reporting_currency,
         {{ lead_definition_version() }} as lead_definition_version
     from channels
     cross join models

@@ -5,7 +5,7 @@
 -- (campaign), each counted once however many such touches it had; an opportunity influenced
 -- by several channels counts in each, so influenced does not add up across channels.
 -- Two breakdowns in one table (breakdown column): 'channel' rows (campaign null) and
--- 'campaign' rows (a touch with no campaign under '(no campaign)'); the campaign rows of a
+-- 'campaign' rows (a touch with no campaign under the contract's no_campaign_label); the campaign rows of a
 -- channel add up to its channel row for sourced figures, not for influenced ones.
 with
 
@@ -27,7 +27,7 @@ touched as (
     select
         touches.opportunity_id,
         touches.channel,
-        coalesce(touches.campaign, '(no campaign)') as campaign,
+        coalesce(touches.campaign, {{ no_campaign() }}) as campaign,
         bool_or(touches.is_first_touch) as is_sourced
     from touches
     group by 1, 2, 3
@@ -80,7 +80,7 @@ final as (
         count(*) as influenced_opportunities,
         sum(opportunities.amount_reporting) as influenced_pipeline,
         sum(opportunities.closed_revenue_reporting) as influenced_revenue,
-        '{{ var('reporting_currency') }}'::text as reporting_currency,
+        '{{ reporting_currency() }}'::text as reporting_currency,
         {{ lead_definition_version() }} as lead_definition_version
     from combined
     inner join opportunities on combined.opportunity_id = opportunities.opportunity_id

@@ -19,7 +19,7 @@ cohort_people as (
     select
         date_trunc('week', inquiry_at at time zone 'UTC')::date as cohort_week,
         first_touch_channel,
-        coalesce(first_touch_campaign, '(none)') as first_touch_campaign,
+        coalesce(first_touch_campaign, {{ no_campaign() }}) as first_touch_campaign,
         case when is_sales_created then 'sales' else 'marketing' end as segment,
         {%- for stage in stages %}
         {{ stage['key'] }}_at{{ "," if not loop.last }}

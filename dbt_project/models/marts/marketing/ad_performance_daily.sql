@@ -33,7 +33,7 @@ final as (
         ad_spend.spend as spend_original,
         ad_spend.fx_rate,
         ad_spend.spend_reporting as spend,
-        '{{ var("reporting_currency") }}'::text as currency,
+        '{{ reporting_currency() }}'::text as currency,
         ad_spend.clicks,
         ad_spend.impressions,
         ad_spend.platform_conversions

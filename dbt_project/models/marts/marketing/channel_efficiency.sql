@@ -1,8 +1,14 @@
 -- What each channel (and each campaign within it) costs and returns: ad spend against the
 -- people, pipeline and revenue it sourced (first touch), and the cost per stage, CAC, ROAS and
--- pipeline-to-spend that follow. Campaign rows match ad campaigns to the utm_campaign of first
--- touches by name (the name as of the spend day; '(none)' for none); a campaign with spend and no sourced
--- people, or people and no spend, still has its row.
+-- pipeline-to-spend that follow. Campaign rows meet spend and outcomes at one level, the campaign
+-- utm_campaign names (docs/metrics.md#campaigns): a Google Ads or Meta campaign by its name as of
+-- the spend day; for LinkedIn the LinkedIn campaign's name before the contract's
+-- campaigns.linkedin_campaign_separator (campaigns named "<campaign> | <audience>"), not the
+-- campaign group above it. A row without a campaign is the contract's no_campaign_label
+-- (macro no_campaign(), the label pipeline_sourced_influenced writes too). A campaign with
+-- spend and no sourced people, or people and no spend, still has its row. Without spend a cost
+-- (per MQL, SQL, opportunity, CAC) is undefined: null, not 0.
+{%- set separator = lead_definition()['campaigns']['linkedin_campaign_separator'] %}
 with
 
 spend as (
@@ -13,7 +19,17 @@ spend as (
         campaign,
         sum(spend) as spend
     from (
-        select channel, coalesce(campaign_name, '(none)') as campaign, spend
+        select
+            channel,
+            coalesce(
+                case
+                    when platform = 'linkedin_ads'
+                        then split_part(group_name, {{ sql_string(separator) }}, 1)
+                    else campaign_name
+                end,
+                {{ no_campaign() }}
+            ) as campaign,
+            spend
         from {{ ref('ad_performance_daily') }}
     ) as by_name
     group by grouping sets ((channel), (channel, campaign))
@@ -33,7 +49,7 @@ people as (
         count(customer_at) as customers
     from (
         select *, first_touch_channel as channel,
-               coalesce(first_touch_campaign, '(none)') as campaign
+               coalesce(first_touch_campaign, {{ no_campaign() }}) as campaign
         from {{ ref('dim_people') }}
     ) as people
     group by grouping sets ((channel), (channel, campaign))
@@ -45,7 +61,7 @@ sourced as (
     select
         breakdown,
         channel,
-        case when breakdown = 'campaign' then coalesce(campaign, '(none)') end as campaign,
+        case when breakdown = 'campaign' then coalesce(campaign, {{ no_campaign() }}) end as campaign,
         sourced_pipeline,
         sourced_revenue
     from {{ ref('pipeline_sourced_influenced') }}
@@ -94,7 +110,7 @@ select
     breakdown,
     channel,
     campaign,
-    '{{ var("reporting_currency") }}'::text as currency,
+    '{{ reporting_currency() }}'::text as currency,
     spend,
     leads,
     mqls,
@@ -103,10 +119,11 @@ select
     customers,
     sourced_pipeline,
     sourced_revenue,
-    spend / nullif(mqls, 0) as cost_per_mql,
-    spend / nullif(sqls, 0) as cost_per_sql,
-    spend / nullif(opportunities, 0) as cost_per_opportunity,
-    spend / nullif(customers, 0) as cac,
+    -- without spend a cost is undefined (null, n/a on dashboards), not 0
+    nullif(spend, 0) / nullif(mqls, 0) as cost_per_mql,
+    nullif(spend, 0) / nullif(sqls, 0) as cost_per_sql,
+    nullif(spend, 0) / nullif(opportunities, 0) as cost_per_opportunity,
+    nullif(spend, 0) / nullif(customers, 0) as cac,
     sourced_revenue / nullif(spend, 0) as roas,
     sourced_pipeline / nullif(spend, 0) as pipeline_to_spend,
     {{ lead_definition_version() }} as lead_definition_version

@@ -67,7 +67,7 @@ spine as (
 select
     spine.date_day,
     spine.channel,
-    '{{ var("reporting_currency") }}'::text as currency,
+    '{{ reporting_currency() }}'::text as currency,
     coalesce(spend.spend, 0)::numeric(18, 2) as spend,
     coalesce(spend.clicks, 0)::bigint as clicks,
     coalesce(spend.impressions, 0)::bigint as impressions,

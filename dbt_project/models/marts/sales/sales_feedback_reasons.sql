@@ -35,7 +35,7 @@ select
     reason_type,
     coalesce(reason, '(no reason given)') as reason,
     first_touch_channel,
-    coalesce(first_touch_campaign, '(none)') as first_touch_campaign,
+    coalesce(first_touch_campaign, {{ no_campaign() }}) as first_touch_campaign,
     count(*) as people,
     {{ lead_definition_version() }} as lead_definition_version
 from reasons

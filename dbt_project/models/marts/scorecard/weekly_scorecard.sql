@@ -18,7 +18,7 @@
                    'sla_compliance', 'mql_to_sql_rate'] %}
 {#- the numerators and denominators of the ratios that are not headline numbers themselves #}
 {%- set counts = ['deals_won', 'won_opportunities_created', 'closed_opportunities_created',
-                  'mqls_met_sla', 'mqls_missed_sla', 'mqls_touched',
+                  'mqls_met_sla', 'mqls_missed_sla', 'mqls_sla_pending', 'mqls_touched',
                   'total_hours_to_first_touch'] %}
 
 with
@@ -116,17 +116,11 @@ follow_up as (
             as speed_to_lead_hours,
         count(follow_up.hours_to_first_touch) as mqls_touched,
         sum(follow_up.hours_to_first_touch) as total_hours_to_first_touch,
-        count(*) filter (where follow_up.touched_within_sla) as mqls_met_sla,
-        count(*) filter (
-            where not follow_up.touched_within_sla
-            and not (
-                follow_up.first_sales_touch_at is null
-                and follow_up.mql_at + make_interval(hours => follow_up.follow_up_sla_hours)
-                    > ((data_window.data_end + 1)::timestamp at time zone 'UTC')
-            )
-        ) as mqls_missed_sla
+        -- sales_follow_up.sla_status: pending while the window is open at the CRM's data end
+        count(*) filter (where follow_up.sla_status = 'met') as mqls_met_sla,
+        count(*) filter (where follow_up.sla_status = 'missed') as mqls_missed_sla,
+        count(*) filter (where follow_up.sla_status = 'pending') as mqls_sla_pending
     from {{ ref('sales_follow_up') }} as follow_up
-    cross join data_window
     group by 1
 
 ),
@@ -167,6 +161,7 @@ measured as (
             as closed_opportunities_created,
         coalesce(follow_up.mqls_met_sla, 0)::numeric as mqls_met_sla,
         coalesce(follow_up.mqls_missed_sla, 0)::numeric as mqls_missed_sla,
+        coalesce(follow_up.mqls_sla_pending, 0)::numeric as mqls_sla_pending,
         coalesce(follow_up.mqls_touched, 0)::numeric as mqls_touched,
         coalesce(follow_up.total_hours_to_first_touch, 0)::numeric
             as total_hours_to_first_touch,
@@ -213,7 +208,7 @@ select
     (measured.week_start + 6) as week_end,
     measured.days_in_week,
     measured.is_complete_week,
-    '{{ var("reporting_currency") }}'::text as currency,
+    '{{ reporting_currency() }}'::text as currency,
     {%- for metric in metrics %}
     measured.{{ metric }},
     case when measured.is_compared then
