@@ -126,7 +126,7 @@ def test_example_records_are_json_ready_and_complete() -> None:
         "deal_id": "VC-2011", "lead_id": "IN-1027", "account_name": "Kaiser Kältetechnik",
         "name": "Servicevertrag", "owner": "S. Kaya", "amount": "1250000.00", "currency": "EUR",
         "stage": "open", "pipeline_stage": "Verhandlung", "created_at": "2025-10-20T07:09:00Z",
-        "close_date": None, "lost_reason": None}
+        "close_date": None, "closed_at": None, "lost_reason": None}
     assert required_columns(example, "deals")[:3] == [
         "Verkaufschance-Nr.", "Interessent-Nr.", "Kunde"]
     assert len(required_columns(example, "leads")) == 14
@@ -226,7 +226,8 @@ def test_unmapped_value_without_default_is_a_named_issue(mapping) -> None:
     assert issues == [Issue("stage", "Status", "Nurturing", issues[0].reason, "unmapped")]
     assert str(issues[0]) == (
         'stage: column "Status" value "Nurturing" is not mapped: not in '
-        "entities.leads.columns.stage.values, and there is no default")
+        "entities.leads.columns.stage.values, and there is no default; allowed lead stages: "
+        "subscriber, lead, mql, sal, sql, opportunity, customer, disqualified, other")
     assert "\n" not in str(issues[0])
 
 
@@ -331,7 +332,7 @@ LEADS = "entities.leads.columns"
     ("entities.deals.constants.currency", "EURO",
      'entities.deals.constants.currency: "EURO" is not a 3-letter ISO 4217 currency code'),
     ("entities.deals.constants.currency", _DELETE,
-     "entities.deals.columns: required field currency not mapped"),
+     "entities.deals.columns: amount is mapped but currency is not"),
     ("entities.deals.constants.deal_id", "D", "entities.deals.constants.deal_id: deal_id is also"),
     ("entities.leads.constants", {"updated_at": "yesterday"},
      'entities.leads.constants.updated_at: "yesterday" is not a date/time in ISO 8601'),
