@@ -17,6 +17,7 @@ from revwh.core.errors import WarehouseError
 STAGE_ORDER = ("inquiry", "mql", "sal", "sql", "opportunity", "customer")
 CRM_TARGETS = {"lifecyclestage": (*STAGE_ORDER, "disqualified"),
                "lead_status": (*STAGE_ORDER, "disqualified"),
+               "lead_stages": (*STAGE_ORDER, "disqualified"),
                "deal_stages": ("open", "won", "lost"),
                "opportunity_stages": ("open", "won", "lost")}
 
@@ -86,6 +87,10 @@ def _check(doc: Any, path: Path) -> None:
             if channel not in channels:
                 fail(f"crm.{crm}.lead_source_channels[{value!r}]",
                      f"{channel!r} is not a channel of the taxonomy")
+    fallback = doc["identity"].get("fallback")
+    if fallback not in (None, "crm_record_id"):
+        fail("identity.fallback", f"{fallback!r} is not crm_record_id (or absent: records "
+             "without an email are then excluded as 'no email')")
     for pattern in doc["exclusions"].get("test_email_patterns", []):
         try:
             re.compile(pattern)

@@ -79,9 +79,11 @@ def stage_column(key: str) -> str:
 def exclusion_reason_sql(email_key: str, email_domain: str, first_name_word: str) -> str:
     """The contract's exclusions as a SQL expression: the reason, or null when the record
     counts (the same order as the contract lists them; a record without an email is no
-    person)."""
-    exclusions = contract.load()["exclusions"]
-    whens = [f"when {email_key} is null then 'no email'"]
+    person unless the contract names an identity fallback)."""
+    doc = contract.load()
+    exclusions = doc["exclusions"]
+    whens = ([] if doc["identity"].get("fallback")
+             else [f"when {email_key} is null then 'no email'"])
     whens += [f"when {email_key} ~ {literal(pattern)} then 'test'"
               for pattern in exclusions.get("test_email_patterns", [])]
     whens.append(f"when {email_domain} in {literal_list(exclusions.get('internal_domains', []))}"
