@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from revwh.core.sources import ALL_SOURCES
-from revwh.gate import reconciliation_suites
+from revwh.gate import contract_suites, reconciliation_suites
 from revwh.ingest.crm_spec import load_mapping, map_row
 from revwh.ingest.load import load_file
 from revwh.transform.dbt_runner import run_dbt
@@ -35,9 +35,11 @@ SOURCES = {source.key: source for source in ALL_SOURCES}
 LOADED_ON = date(2020, 3, 1)  # the funnel export's data is from 2017-10 to 2018-03
 
 
-def _build(database_factory, name: str, folder: str, leads: str, deals: str, day: date):
+def _build(database_factory, home: Path, name: str, folder: str, leads: str, deals: str,
+           day: date):
     mapping = FIXTURES / folder / "mapping.yml"
     with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REVWH_HOME", str(home))  # its own dbt target
         patch.setenv("CRM", "csv_crm")
         patch.setenv("CRM_MAPPING_FILE", str(mapping))
         url = database_factory(name)
@@ -50,7 +52,9 @@ def _build(database_factory, name: str, folder: str, leads: str, deals: str, day
             }
         run_dbt(["build"], url=url)
         people_check = reconciliation_suites._people_query("csv_crm", "audit")
-    return SimpleNamespace(url=url, loaded=loaded, people_check=people_check)
+        rules = {rule["meta"]["check"]: rule["kwargs"]["unexpected_rows_query"]
+                 for rule in contract_suites._people_rules()}
+    return SimpleNamespace(url=url, loaded=loaded, people_check=people_check, rules=rules)
 
 
 def _rows(url: str, query: str, *params) -> list[tuple]:
@@ -59,15 +63,17 @@ def _rows(url: str, query: str, *params) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def funnel(database_factory):
-    return _build(database_factory, "revwh_test_byo_funnel", "funnel_export", "mql.csv",
-                  "closed_deals.csv", LOADED_ON)
+def funnel(database_factory, tmp_path_factory):
+    return _build(database_factory, tmp_path_factory.mktemp("byo-home"),
+                  "revwh_test_byo_funnel", "funnel_export", "mql.csv", "closed_deals.csv",
+                  LOADED_ON)
 
 
 @pytest.fixture(scope="module")
-def small(database_factory):
-    return _build(database_factory, "revwh_test_byo_small", "crm_with_emails", "leads.csv",
-                  "deals.csv", date(2024, 3, 31))
+def small(database_factory, tmp_path_factory):
+    return _build(database_factory, tmp_path_factory.mktemp("byo-home"),
+                  "revwh_test_byo_small", "crm_with_emails", "leads.csv", "deals.csv",
+                  date(2024, 3, 31))
 
 
 def _reconcile(built) -> tuple[list[tuple], tuple]:
@@ -199,3 +205,14 @@ def test_the_gate_sees_a_mismatch_in_the_exclusion_counts(small):
         with psycopg.connect(small.url, autocommit=True) as conn:
             conn.execute("update audit.people_exclusions set people = people - 1 "
                          "where exclusion_reason = 'spam'")
+
+
+@pytest.mark.parametrize("name", ["funnel", "small"])
+def test_the_gate_contract_rules_hold_with_and_without_emails(request, name: str) -> None:
+    """The gate's people rules (waterfall order, MQL and SQL rules, exclusions) find nothing to
+    fail: the MQL rule is checked per identity key, and a flagged anomaly is not a failure."""
+    built = request.getfixturevalue(name)
+    assert {"stages_in_waterfall_order", "mql_rule", "sql_rule"} <= set(built.rules)
+    for check, query in built.rules.items():
+        rows = _rows(built.url, query.replace("{batch}", "audit.dim_people").replace("\\:", ":"))
+        assert rows == [], check

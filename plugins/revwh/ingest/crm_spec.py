@@ -35,7 +35,8 @@ from revwh.ingest.crm_convert import (
 LEAD_STAGES = ("subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer",
                "disqualified", "other")
 DEAL_STAGES = ("open", "closed_won", "closed_lost")
-# The channel taxonomy is the dbt seed's, so a channel added there is mappable at once.
+# The channel taxonomy is the lead definition contract's (contracts/lead_definition.yml), read
+# each time a mapping is loaded, so a channel added there is mappable at once.
 
 SUPPORTED_VERSION = 1
 CRM_NAME = re.compile(r"[a-z0-9_]+")
@@ -80,6 +81,8 @@ MODEL: dict[str, tuple[TargetField, ...]] = {
         # when the lead entered a stage, where the export has it (a "became an MQL" date)
         ("mql_at", "timestamp"), ("sal_at", "timestamp"), ("sql_at", "timestamp"),
         ("disqualified_at", "timestamp"),
+        # the web visitor id (GA4 client id) a form carried into the record: web stitching
+        ("ga_client_id", "text"),
     ),
     # Only the stage is required: an export of closed deals may have no id (the lead's id
     # stands in), no amount (pipeline and revenue are then unknown, never zero) and no creation

@@ -52,7 +52,9 @@ recorded as (
         coalesce(min(sql_at), min(stage_seen_at)
             filter (where {{ stage_rank('funnel_stage') }} >= 4)) as sql_at,
         coalesce(min(disqualified_at), min(stage_seen_at)
-            filter (where funnel_stage = 'disqualified')) as disqualified_at
+            filter (where funnel_stage = 'disqualified')) as disqualified_at,
+        -- the CRM itself marked the lead marketing qualified: an MQL date, or the mql stage
+        bool_or(mql_at is not null or funnel_stage = 'mql') as crm_marked_mql
     from sightings
     group by lead_id
 
@@ -72,6 +74,7 @@ deals as (
     select distinct on (deal_key)
         deal_key as deal_id,
         lead_id,
+        owner,
         amount,
         currency_code,
         {{ contract_map('stage', csv_crm['deal_stages']) }} as outcome,
@@ -112,11 +115,15 @@ select
     leads.created_at,
     leads.updated_at,
     false as is_deleted,
-    leads.owner as owner_id,
+    -- the lead's owner, else its deal's (a closed-deals export names the rep on the deal)
+    coalesce(leads.owner, first_deal.owner) as owner_id,
     leads.lead_score,
-    {%- if csv_crm.get('mql_without_score') == 'crm_stage' %}
-    -- no score in the export: the CRM's own MQL stage stands in for the contract's MQL rule
-    leads.lead_score is null and recorded.mql_at is not null as is_high_intent,
+    {%- if csv_crm.get('mql_from_crm', true) %}
+    -- the contract's MQL rule is met by the score, or by the CRM's own qualification: it marked
+    -- the lead an MQL (a date or the mql stage), or, with no score in the export, put it at mql
+    -- or later
+    coalesce(recorded.crm_marked_mql, false)
+        or (leads.lead_score is null and recorded.mql_at is not null) as is_high_intent,
     {%- else %}
     false as is_high_intent,
     {%- endif %}
@@ -126,7 +133,7 @@ select
     leads.channel as crm_lead_source,
     null::text as crm_source_detail,
     null::text as google_click_id,
-    null::text as ga_client_id,
+    leads.ga_client_id,
     leads.self_reported_source,
     leads.rejection_reason,
     leads.funnel_stage as crm_stage,

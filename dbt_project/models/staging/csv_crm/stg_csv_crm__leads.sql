@@ -27,6 +27,7 @@ renamed as (
         (record #>> '{mapped,sal_at}')::timestamptz as sal_at,
         (record #>> '{mapped,sql_at}')::timestamptz as sql_at,
         (record #>> '{mapped,disqualified_at}')::timestamptz as disqualified_at,
+        record #>> '{mapped,ga_client_id}' as ga_client_id,
         {{ lineage_columns() }}
 
     from source
