@@ -23,7 +23,7 @@ from revwh.simulate.writers import write_extracts
 from revwh.transform.dbt_runner import run_dbt
 
 START = date(2026, 9, 1)
-DAYS = 45  # long enough for deals to be won
+DAYS = 60  # long enough for deals to be won (3 with this seed and scale)
 
 PEOPLE = """
     select person_id, inquiry_at, mql_at, sal_at, sql_at, opportunity_at, customer_at,
