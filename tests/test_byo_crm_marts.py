@@ -149,6 +149,11 @@ def test_a_deal_won_before_first_contact_is_flagged_and_counted(funnel):
         where anomalies is not null""")
     assert flagged == [("MQL-0012", "won_before_first_contact,opportunity_before_first_contact",
                         "customer")]
+    deals = _rows(funnel.url, """
+        select crm_record_id, anomalies, is_won from audit.opportunities
+        where anomalies is not null""")
+    assert deals == [("MQL-0012", "won_before_first_contact,opportunity_before_first_contact",
+                      True)]
     counted = dict(_rows(funnel.url, "select anomaly, people from audit.crm_anomalies"))
     assert counted == {"won_before_first_contact": 1, "opportunity_before_first_contact": 1,
                        "stage_before_created": 0}
