@@ -126,7 +126,7 @@ def test_example_records_are_json_ready_and_complete() -> None:
         "deal_id": "VC-2011", "lead_id": "IN-1027", "account_name": "Kaiser Kältetechnik",
         "name": "Servicevertrag", "owner": "S. Kaya", "amount": "1250000.00", "currency": "EUR",
         "stage": "open", "pipeline_stage": "Verhandlung", "created_at": "2025-10-20T07:09:00Z",
-        "close_date": None, "lost_reason": None}
+        "close_date": None, "closed_at": None, "lost_reason": None}
     assert required_columns(example, "deals")[:3] == [
         "Verkaufschance-Nr.", "Interessent-Nr.", "Kunde"]
     assert len(required_columns(example, "leads")) == 14
@@ -226,7 +226,8 @@ def test_unmapped_value_without_default_is_a_named_issue(mapping) -> None:
     assert issues == [Issue("stage", "Status", "Nurturing", issues[0].reason, "unmapped")]
     assert str(issues[0]) == (
         'stage: column "Status" value "Nurturing" is not mapped: not in '
-        "entities.leads.columns.stage.values, and there is no default")
+        "entities.leads.columns.stage.values, and there is no default; allowed lead stages: "
+        "subscriber, lead, mql, sal, sql, opportunity, customer, disqualified, other")
     assert "\n" not in str(issues[0])
 
 
@@ -331,7 +332,7 @@ LEADS = "entities.leads.columns"
     ("entities.deals.constants.currency", "EURO",
      'entities.deals.constants.currency: "EURO" is not a 3-letter ISO 4217 currency code'),
     ("entities.deals.constants.currency", _DELETE,
-     "entities.deals.columns: required field currency not mapped"),
+     "entities.deals.columns: amount is mapped but currency is not"),
     ("entities.deals.constants.deal_id", "D", "entities.deals.constants.deal_id: deal_id is also"),
     ("entities.leads.constants", {"updated_at": "yesterday"},
      'entities.leads.constants.updated_at: "yesterday" is not a date/time in ISO 8601'),
@@ -474,3 +475,60 @@ def test_importing_the_module_does_nothing() -> None:
     done = subprocess.run([sys.executable, "-c", modules],
                           capture_output=True, text=True, timeout=120)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_a_closed_deals_export_needs_no_made_up_values(tmp_path: Path) -> None:
+    """Deal id, amount, currency and creation date are optional: a won-deals export keyed by
+    its lead maps with a stage constant only."""
+    path = write_mapping(tmp_path, {
+        "version": 1, "crm": "funnel", "timezone": "America/Sao_Paulo",
+        "entities": {
+            "leads": {"columns": {"lead_id": "id", "created_at": "first_contact"},
+                      "constants": {"stage": "mql"}},
+            "deals": {"columns": {"lead_id": "id", "closed_at": "won"},
+                      "constants": {"stage": "closed_won"}}}})
+    mapping = load_mapping(path)
+    record, issues = map_row(mapping, "deals", {"id": "L1", "won": "2017-11-20 14:03:11"})
+    assert issues == []
+    assert record["deal_id"] is None and record["amount"] is None and record["currency"] is None
+    assert record["created_at"] is None and record["closed_at"] == "2017-11-20T16:03:11Z"
+    lead, issues = map_row(mapping, "leads", {"id": "L1", "first_contact": "2017-10-15"})
+    # a date only is that day: Sao Paulo's clocks skipped midnight on 2017-10-15
+    assert issues == [] and lead["created_at"] == "2017-10-15T00:00:00Z"
+
+
+def test_a_deal_needs_its_lead_or_its_id(tmp_path: Path) -> None:
+    path = write_mapping(tmp_path, {
+        "version": 1, "crm": "funnel", "timezone": "UTC",
+        "entities": {
+            "leads": {"columns": {"lead_id": "id", "created_at": "c", "stage": "s"}},
+            "deals": {"columns": {"owner": "o"}, "constants": {"stage": "closed_won"}}}})
+    with pytest.raises(MappingError, match="map deal_id or lead_id"):
+        load_mapping(path)
+
+
+def test_a_date_only_format_is_a_date_in_any_zone(tmp_path: Path) -> None:
+    path = write_mapping(tmp_path, {
+        "version": 1, "crm": "funnel", "timezone": "America/Sao_Paulo",
+        "entities": {"leads": {"columns": {
+            "lead_id": "id", "created_at": {"column": "c", "format": "%d/%m/%Y"},
+            "stage": "s"}}}})
+    record, issues = map_row(load_mapping(path), "leads",
+                             {"id": "1", "c": "15/10/2017", "s": "lead"})
+    assert issues == [] and record["created_at"] == "2017-10-15T00:00:00Z"
+
+
+def test_unmapped_channels_are_reported_with_the_allowed_channels(tmp_path: Path) -> None:
+    path = write_mapping(tmp_path, {
+        "version": 1, "crm": "funnel", "timezone": "UTC",
+        "entities": {"leads": {"columns": {
+            "lead_id": "id", "created_at": "c", "stage": "s",
+            "channel": {"column": "origin", "values": {"Google": "paid_search"}}}}}})
+    leads = tmp_path / "leads.csv"
+    leads.write_text("id,c,s,origin\n1,2024-01-01,lead,Google\n2,2024-01-01,lead,Podcast\n",
+                     encoding="utf-8")
+    report = validate(path, {"leads": leads})
+    assert not report.ok
+    text = report.render()
+    assert '"Podcast": 1 row, first on line 3' in text
+    assert "allowed channels: paid_search, paid_social, display, organic_search" in text

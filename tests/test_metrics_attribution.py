@@ -404,16 +404,16 @@ def _load_hand_made(conn: psycopg.Connection, salt: str) -> None:
 
     conn.execute(
         "create temp table int_people__records (crm text, record_id text, email_key text,"
-        " created_at timestamptz, is_deleted boolean, exclusion_reason text,"
+        " identity_key text, created_at timestamptz, is_deleted boolean, exclusion_reason text,"
         " lead_source_channel text, deal_id text, deal_amount numeric, deal_currency text,"
         " opportunity_at timestamptz, deal_outcome text, won_at timestamptz, lost_reason text)")
     for record, email, created, exclusion, lead_source, deal, amount, currency, at, outcome \
             in HAND_MADE_RECORDS:
         conn.execute(
-            "insert into int_people__records values ('hubspot', %s, %s, %s, false, %s, %s, %s,"
-            " %s, %s, %s, %s, %s, null)",
-            (record, email, created, exclusion, lead_source, deal, amount, currency, at, outcome,
-             at + timedelta(days=30) if outcome == "won" else None))
+            "insert into int_people__records values ('hubspot', %s, %s, %s, %s, false, %s, %s,"
+            " %s, %s, %s, %s, %s, %s, null)",
+            (record, email, email, created, exclusion, lead_source, deal, amount, currency, at,
+             outcome, at + timedelta(days=30) if outcome == "won" else None))
     conn.execute("create temp table int_fx_rates__daily (date_day date, currency_code text,"
                  " rate_to_reporting numeric)")
     conn.execute("insert into int_fx_rates__daily values (%s, 'EUR', 1.1), (%s, 'EUR', 2)",

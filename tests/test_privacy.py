@@ -104,8 +104,8 @@ def test_the_real_marts_hold_no_personal_data(metrics_warehouse):
     print(f"privacy check of {len(marts)} marts: {time.monotonic() - began:.2f}s")
     with psycopg.connect(metrics_warehouse.url) as conn:  # the PII upstream is real
         emails, other_keys = conn.execute(
-            "select count(*), count(*) filter (where person_id <> md5(%s || email_key))"
-            " from intermediate.int_people__visitors where email_key like '%%@%%'",
+            "select count(*), count(*) filter (where person_id <> md5(%s || identity_key))"
+            " from intermediate.int_people__visitors where identity_key like '%%@%%'",
             (pii_salt(),)).fetchone()
     assert emails > 0
     assert other_keys == 0, "person_id is not the hash of the configured salt and the email"

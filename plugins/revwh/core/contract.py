@@ -17,6 +17,7 @@ from revwh.core.errors import WarehouseError
 STAGE_ORDER = ("inquiry", "mql", "sal", "sql", "opportunity", "customer")
 CRM_TARGETS = {"lifecyclestage": (*STAGE_ORDER, "disqualified"),
                "lead_status": (*STAGE_ORDER, "disqualified"),
+               "lead_stages": (*STAGE_ORDER, "disqualified"),
                "deal_stages": ("open", "won", "lost"),
                "opportunity_stages": ("open", "won", "lost")}
 
@@ -104,6 +105,10 @@ def _check(doc: Any, path: Path) -> None:
               for c in web.get("conversions") or []]
     if not all(isinstance(e, str) and e for e in events) or len(set(events)) != len(events):
         fail("web.conversions", "every conversion needs an `event` name, each event once")
+    fallback = doc["identity"].get("fallback")
+    if fallback not in (None, "crm_record_id"):
+        fail("identity.fallback", f"{fallback!r} is not crm_record_id (or absent: records "
+             "without an email are then excluded as 'no email')")
     for pattern in doc["exclusions"].get("test_email_patterns", []):
         try:
             re.compile(pattern)

@@ -79,9 +79,11 @@ def stage_column(key: str) -> str:
 def exclusion_reason_sql(email_key: str, email_domain: str, first_name_word: str) -> str:
     """The contract's exclusions as a SQL expression: the reason, or null when the record
     counts (the same order as the contract lists them; a record without an email is no
-    person)."""
-    exclusions = contract.load()["exclusions"]
-    whens = [f"when {email_key} is null then 'no email'"]
+    person unless the contract names an identity fallback)."""
+    doc = contract.load()
+    exclusions = doc["exclusions"]
+    whens = ([] if doc["identity"].get("fallback")
+             else [f"when {email_key} is null then 'no email'"])
     whens += [f"when {email_key} ~ {literal(pattern)} then 'test'"
               for pattern in exclusions.get("test_email_patterns", [])]
     whens.append(f"when {email_domain} in {literal_list(exclusions.get('internal_domains', []))}"
@@ -92,6 +94,14 @@ def exclusion_reason_sql(email_key: str, email_domain: str, first_name_word: str
     whens.append(f"when {email_domain} in {literal_list(exclusions.get('competitor_domains', []))}"
                  " then 'competitor'")
     return "case " + " ".join(whens) + " end"
+
+
+def _identity(alias: str) -> str:
+    """The record's identity key: the normalized email, else the contract's fallback (the CRM
+    record id, as '<crm>:<record id>'), as int_people__records keys people."""
+    if contract.load()["identity"].get("fallback") == "crm_record_id":
+        return f"coalesce({alias}.email_key, {alias}.crm || ':' || {alias}.record_id)"
+    return f"{alias}.email_key"
 
 
 def _record_exclusion(alias: str) -> str:
@@ -155,7 +165,7 @@ def _people_rules() -> list[dict[str, Any]]:
     order = "\n".join(
         f"    {'union all ' if n else ''}select person_id, {literal(a + ' after ' + b)} as broken,"
         f" {stage_column(a)}::text as earlier_stage_at, {stage_column(b)}::text as later_stage_at"
-        f" from {{batch}} where {stage_column(a)} > {stage_column(b)}"
+        f" from {{batch}} where {stage_column(a)} > {stage_column(b)} and anomalies is null"
         for n, (a, b) in enumerate(pairs))
     implied = [(keys[i - 1] if keys[i - 1] != "mql" else keys[i - 2], key)
                for i, key in enumerate(keys) if i > 0]
@@ -166,32 +176,33 @@ def _people_rules() -> list[dict[str, Any]]:
     def person_records(column: str) -> str:
         return f"""
     with person as (
-        select p.person_id, p.{column} as marts_at, r.email_key
+        select p.person_id, p.{column} as marts_at, {_identity('r')} as identity_key
         from {{batch}} as p
         join {CRM_RECORDS} as r on r.crm = p.crm and r.record_id = p.crm_record_id
     ),
     counted as (
-        select r.* from {CRM_RECORDS} as r where ({_record_exclusion('r')}) is null
+        select r.*, {_identity('r')} as identity_key
+        from {CRM_RECORDS} as r where ({_record_exclusion('r')}) is null
     )"""
 
     mql_rule = f"""{person_records(stage_column('mql'))},
     expected as (
-        select email_key, bool_or(not is_sales_created
+        select identity_key, bool_or(not is_sales_created
                                   and (coalesce(lead_score, 0) >= {threshold} or is_high_intent))
             as is_mql
-        from counted group by email_key
+        from counted group by identity_key
     )
     select person.person_id, person.marts_at::text as mql_at, expected.is_mql as meets_mql_rule
-    from person join expected on expected.email_key = person.email_key
+    from person join expected on expected.identity_key = person.identity_key
     where (person.marts_at is not null) <> expected.is_mql"""
     sql_rule = f"""{person_records(stage_column('sql'))},
     expected as (
-        select email_key,
+        select identity_key,
             bool_or(coalesce(crm_sql_at, opportunity_at, won_at) is not null) as is_sql
-        from counted group by email_key
+        from counted group by identity_key
     )
     select person.person_id, person.marts_at::text as sql_at, expected.is_sql as meets_sql_rule
-    from person join expected on expected.email_key = person.email_key
+    from person join expected on expected.identity_key = person.identity_key
     where (person.marts_at is not null) <> expected.is_sql"""
     excluded = f"""
     select p.person_id, p.crm_record_id, {_record_exclusion('r')} as exclusion_reason
@@ -202,7 +213,9 @@ def _people_rules() -> list[dict[str, Any]]:
     return [
         _rule("stages_in_waterfall_order",
               "each stage entered no earlier than the stages before it: "
-              + " <= ".join(stage_column(k) for k in keys), "stages",
+              + " <= ".join(stage_column(k) for k in keys)
+              + " (people whose CRM data cannot be right are flagged in dim_people.anomalies, "
+              "counted in crm_anomalies, and not failed here)", "stages",
               "select * from (\n" + order + "\n) as broken_pairs"),
         _rule("later_stage_implies_earlier",
               "a later stage implies the earlier ones (MQL excepted: sales-created leads and "
@@ -216,8 +229,9 @@ def _people_rules() -> list[dict[str, Any]]:
               "SQL exactly when sales qualified a counted record of the person (the CRM's "
               "qualified values), or it has an opportunity", "stages.sql", sql_rule),
         _rule("excluded_records_absent",
-              "no person stands on a test, internal, spam or competitor record, or one "
-              "without an email", "exclusions", excluded),
+              "no person stands on a test, internal, spam or competitor record (or, when the "
+              "contract has no identity fallback, one without an email)", "exclusions",
+              excluded),
         _rule("owner_once_accepted",
               "a person accepted by sales (SAL) has an owner", "stages.sal",
               f"select person_id, {sal}::text as sal_at from {{batch}}"

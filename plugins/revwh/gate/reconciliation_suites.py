@@ -13,9 +13,11 @@ caught, with the same documented rules as the models:
   read
   from the day's own partition; where two ECB files disagree on a day's rate, the newest wins.
 - people (``reconcile__dim_people``): the people in the raw CRM (distinct identity keys over
-  the latest version of each lead record) = people in the marts + people the contract excludes
-  + people whose every record was deleted in the CRM, person by person; the CRM's quarantined
-  lines (ops.quarantine: never loaded into raw) are reported with the counts.
+  the latest version of each lead record: the normalized email, else the contract's fallback,
+  the CRM record id) = people in the marts + people the contract excludes + people whose every
+  record was deleted in the CRM, person by person; the excluded and deleted people per reason
+  equal the people_exclusions mart's; the CRM's quarantined lines (ops.quarantine: never
+  loaded into raw) are reported with the counts.
 - freshness (``freshness__<mart>``): every day of the run's interval has rows in each
   day-grained mart that must have rows every day.
 - volume (``volume__<mart>``, per day): the day's rows lie within a band learned from the
@@ -74,8 +76,24 @@ RAW_LEAD_RECORDS = {
         order by r.record ->> 'Id',
             nullif(r.record ->> 'SystemModstamp', '')::timestamptz desc nulls last,
             r._partition_date desc, r._line desc""",
+    "csv_crm": """
+        select distinct on (r.record -> 'mapped' ->> 'lead_id')
+            r.record -> 'mapped' ->> 'lead_id' as record_id,
+            r.record -> 'mapped' ->> 'email' as email,
+            r.record -> 'mapped' ->> 'first_name' as first_name,
+            r.record -> 'mapped' ->> 'last_name' as last_name,
+            false as is_deleted
+        from raw_csv_crm.leads as r
+        where r.record -> 'mapped' ->> 'lead_id' is not null
+        order by r.record -> 'mapped' ->> 'lead_id',
+            (r.record -> 'mapped' ->> 'updated_at')::timestamptz desc nulls last,
+            r._partition_date desc, r._line desc""",
 }
-RAW_LEAD_SOURCE = {"hubspot": "hubspot__contacts", "salesforce": "salesforce__lead"}
+RAW_LEAD_SOURCE = {"hubspot": "hubspot__contacts", "salesforce": "salesforce__lead",
+                   "csv_crm": "csv_crm__leads"}
+# The order in which a person all of whose records are excluded is given one reason (the
+# people_exclusions mart gives the same).
+EXCLUSION_ORDER = ("test", "internal", "spam", "competitor", "no email")
 
 # Each ad platform's raw delivery rows of a day: platform, day, currency, amount (in the
 # account currency). Only rows in their own day's partition count (the latest pull of the day).
@@ -212,11 +230,17 @@ def _normalized(expression: str) -> str:
     return f"nullif({expression}, '')"
 
 
-def _people_query(crm: str) -> str:
+def _people_query(crm: str, schema: str = AUDIT_SCHEMA) -> str:
     key = _normalized("email")
     reason = exclusion_reason_sql(
         "email_key", "split_part(email_key, '@', 2)",
         "split_part(lower(concat_ws(' ', first_name, last_name)), ' ', 1)")
+    # the identity key: the normalized email, else the contract's fallback (the CRM record id)
+    fallback = contract.load()["identity"].get("fallback")
+    identity = (f"coalesce(email_key, {literal(crm + ':')} || record_id)"
+                if fallback == "crm_record_id" else "email_key")
+    order = "array[" + ", ".join(literal(r) for r in EXCLUSION_ORDER) + "]::text[]"
+    exclusions = f"{ident(schema)}.people_exclusions"
     return f"""
     with raw_records as ({RAW_LEAD_RECORDS[crm].strip()}
     ),
@@ -225,11 +249,14 @@ def _people_query(crm: str) -> str:
         from raw_records
     ),
     classified as (
-        select record_id, email_key, is_deleted, {reason} as exclusion_reason from keyed
+        select record_id, {identity} as email_key, is_deleted, {reason} as exclusion_reason
+        from keyed
     ),
     raw_people as (
         select email_key,
             bool_and(exclusion_reason is not null) as is_excluded,
+            (array_agg(exclusion_reason
+                       order by array_position({order}, exclusion_reason)))[1] as first_reason,
             coalesce(bool_and(is_deleted) filter (where exclusion_reason is null), false)
                 as is_deleted,
             min(record_id) filter (where exclusion_reason is null) as first_record_id
@@ -241,6 +268,18 @@ def _people_query(crm: str) -> str:
         left join classified
             on classified.record_id = m.crm_record_id and m.crm = {literal(crm)}
     ),
+    raw_reasons as (
+        select case when is_excluded then first_reason else 'deleted' end as exclusion_reason,
+            count(*) as people
+        from raw_people where is_excluded or is_deleted group by 1
+    ),
+    reason_counts as (
+        select coalesce(raw_reasons.exclusion_reason, mart.exclusion_reason) as exclusion_reason,
+            coalesce(raw_reasons.people, 0) as raw_count,
+            coalesce(mart.people, 0) as mart_count
+        from raw_reasons
+        full join {exclusions} as mart on mart.exclusion_reason = raw_reasons.exclusion_reason
+    ),
     totals as (
         select
             (select count(*) from raw_people) as raw_people,
@@ -248,7 +287,10 @@ def _people_query(crm: str) -> str:
             (select count(*) from raw_people where is_excluded) as excluded_people,
             (select count(*) from raw_people where is_deleted and not is_excluded)
                 as deleted_people,
-            (select count(*) from classified where email_key is null) as records_without_email,
+            (select count(*) from keyed where email_key is null) as records_without_email,
+            (select string_agg(exclusion_reason || ' ' || raw_count, ', '
+                               order by exclusion_reason)
+             from reason_counts where raw_count > 0) as excluded_per_reason,
             (select count(*) from ops.quarantine where source = {literal(RAW_LEAD_SOURCE[crm])})
                 as quarantined_lines
     ),
@@ -271,6 +313,10 @@ def _people_query(crm: str) -> str:
         select 'in the marts more than once', min(marts_people.crm_record_id)
         from marts_people where marts_people.email_key is not null
         group by marts_people.email_key having count(*) > 1
+        union all
+        select 'people_exclusions: ' || exclusion_reason || ' people ' || mart_count
+            || ' in the mart, ' || raw_count || ' in raw', null
+        from reason_counts where raw_count <> mart_count
     )
     select problems.problem, problems.crm_record_id, totals.*
     from problems cross join totals"""
@@ -333,8 +379,9 @@ def suites(days: list[date], schema: str = AUDIT_SCHEMA,
             expectations=[_check(
                 "people_match_raw_crm",
                 f"every person in the raw {crm} lead records is in the marts, excluded by the "
-                "contract, or deleted in the CRM, and only those are in the marts",
-                _people_query(crm))]))
+                "contract, or deleted in the CRM, and only those are in the marts; the people "
+                "excluded per reason equal people_exclusions",
+                _people_query(crm, schema))]))
     for table, (column, required) in DAY_MARTS.items():
         if required and days:
             specs.append(SuiteSpec(

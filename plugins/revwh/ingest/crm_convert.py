@@ -39,6 +39,7 @@ class ColumnRule:
     values: Mapping[str, str] = field(default_factory=dict)  # normalized CRM value -> common
     explicit_values: bool = False
     default: str | None = None
+    allowed: tuple[str, ...] = ()  # the common values, listed when a value is unmapped
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,26 @@ def _read_datetime(text: str, fmt: str | None, what: str) -> datetime:
         raise BadValue(f"is not a {what} {expected}") from None
 
 
+# strptime directives that read a time of day; a format without any holds a date only
+TIME_DIRECTIVES = frozenset("HIpMSfzZXc")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def is_date_only(fmt: str | None, text: str) -> bool:
+    """Whether a timestamp cell holds a date only: its format has no time of day, or (without
+    a format) it is an ISO date such as 2017-10-15."""
+    if fmt is None:
+        return bool(ISO_DATE.fullmatch(text))
+    return not any(d in TIME_DIRECTIVES for d in re.findall(r"%(.?)", fmt))
+
+
 def _timestamp(text: str, fmt: str | None, zone: ZoneInfo) -> str:
     moment = _read_datetime(text, fmt, "date/time")
+    if moment.tzinfo is None and is_date_only(fmt, text):
+        # A date, not a moment: no wall clock to place in the zone (midnight may not exist
+        # there, e.g. 2017-10-15 in America/Sao_Paulo). The day is kept as it is: 00:00 UTC of
+        # that date, which the marts report as that same day (they count days in UTC).
+        return moment.date().isoformat() + "T00:00:00Z"
     if moment.tzinfo is None:
         moment = _localize(moment, zone)
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -115,7 +134,10 @@ def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
     an hour the clocks skipped (DST starts) is an error."""
     aware = naive.replace(tzinfo=zone, fold=0)
     if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        raise BadValue(f"does not exist in {zone.key} (the clocks skipped that hour)")
+        raise BadValue(
+            f"does not exist in {zone.key} (the clocks skipped that hour when daylight saving "
+            "time started); if the export writes local times, check the cell; if it writes UTC "
+            "or another zone, set `timezone` on this column")
     return aware
 
 
@@ -157,10 +179,13 @@ def _choice(text: str, rule: ColumnRule) -> str:
     common = rule.values.get(norm(text), rule.default)
     if common is not None:
         return common
+    allowed = (f"; allowed {KIND_NAMES[rule.kind]}s: {', '.join(rule.allowed)}"
+               if rule.allowed else "")
     if rule.explicit_values:
-        raise Unmapped(f"is not mapped: not in {rule.path}.values, and there is no default")
+        raise Unmapped(f"is not mapped: not in {rule.path}.values, and there is no default"
+                       + allowed)
     raise Unmapped(f"is not mapped: not a {KIND_NAMES[rule.kind]}, and {rule.path} has no "
-                    "values")
+                   "values" + allowed)
 
 
 # ---------------------------------------------------------------- validating an export

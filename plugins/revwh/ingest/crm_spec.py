@@ -35,7 +35,8 @@ from revwh.ingest.crm_convert import (
 LEAD_STAGES = ("subscriber", "lead", "mql", "sal", "sql", "opportunity", "customer",
                "disqualified", "other")
 DEAL_STAGES = ("open", "closed_won", "closed_lost")
-# The channel taxonomy is the dbt seed's, so a channel added there is mappable at once.
+# The channel taxonomy is the lead definition contract's (contracts/lead_definition.yml), read
+# each time a mapping is loaded, so a channel added there is mappable at once.
 
 SUPPORTED_VERSION = 1
 CRM_NAME = re.compile(r"[a-z0-9_]+")
@@ -77,13 +78,21 @@ MODEL: dict[str, tuple[TargetField, ...]] = {
         ("stage", "lead_stage", True), ("channel", "channel"),
         ("self_reported_source", "text"), ("score", "integer"), ("rejection_reason", "text"),
         ("converted_deal_id", "text"),
+        # when the lead entered a stage, where the export has it (a "became an MQL" date)
+        ("mql_at", "timestamp"), ("sal_at", "timestamp"), ("sql_at", "timestamp"),
+        ("disqualified_at", "timestamp"),
+        # the web visitor id (GA4 client id) a form carried into the record: web stitching
+        ("ga_client_id", "text"),
     ),
+    # Only the stage is required: an export of closed deals may have no id (the lead's id
+    # stands in), no amount (pipeline and revenue are then unknown, never zero) and no creation
+    # date (the close stands in). A deal must name its lead, or a lead must name its deal.
     "deals": _fields(
-        ("deal_id", "text", True), ("lead_id", "text"), ("account_name", "text"),
-        ("name", "text"), ("owner", "text"), ("amount", "decimal", True),
-        ("currency", "currency", True), ("stage", "deal_stage", True),
-        ("pipeline_stage", "text"), ("created_at", "timestamp", True), ("close_date", "date"),
-        ("lost_reason", "text"),
+        ("deal_id", "text"), ("lead_id", "text"), ("account_name", "text"),
+        ("name", "text"), ("owner", "text"), ("amount", "decimal"),
+        ("currency", "currency"), ("stage", "deal_stage", True),
+        ("pipeline_stage", "text"), ("created_at", "timestamp"), ("close_date", "date"),
+        ("closed_at", "timestamp"), ("lost_reason", "text"),
     ),
 }
 
@@ -232,6 +241,13 @@ def _parse_entity(name: str, spec: Any, zone: ZoneInfo, channels: tuple[str, ...
     if unmapped:
         raise _Mistake(f"{path}.columns", f"required field {', '.join(unmapped)} not mapped "
                        f"(map it to a column, or give it in {path}.constants)")
+    given = columns | constants
+    if name == "deals" and "deal_id" not in given and "lead_id" not in given:
+        raise _Mistake(f"{path}.columns", "map deal_id or lead_id: a deal without either "
+                       "cannot be joined to its lead")
+    if name == "deals" and "amount" in given and "currency" not in given:
+        raise _Mistake(f"{path}.columns", "amount is mapped but currency is not (map it to a "
+                       f"column, or give it in {path}.constants, e.g. currency: EUR)")
     return EntityMapping(name=name, rules=rules, constants=fixed)
 
 
@@ -257,7 +273,8 @@ def _parse_rule(target: TargetField, spec: Any, path: str, zone: ZoneInfo,
         default = _common_value(options["default"], f"{path}.default", target.kind, allowed)
     return ColumnRule(field=target.name, kind=target.kind, required=target.required,
                       column=column, path=path, format=fmt, zone=zone, decimal=decimal,
-                      values=values, explicit_values="values" in options, default=default)
+                      values=values, explicit_values="values" in options, default=default,
+                      allowed=allowed)
 
 
 def _check_format(fmt: Any, path: str) -> None:

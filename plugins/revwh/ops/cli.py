@@ -381,7 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--landing", help="folder to write to (default: LANDING_URL)")
     gen.add_argument("--clean", action="store_true",
                      help="no mess: no duplicates, bots, restatements, malformed rows or drift")
-    gen.add_argument("--crm", choices=["both", "hubspot", "salesforce"], default="both")
+    gen.add_argument("--crm", choices=["both", "hubspot", "salesforce", "csv_crm", "all"],
+                     default="both", help="csv_crm also writes csv_crm/mapping.yml")
     gen.set_defaults(func=cmd_generate)
     sub.add_parser("migrate", help="Airflow's metadata database").set_defaults(func=cmd_migrate)
     sub.add_parser("dbt-manifest", help="dbt parse: the manifest the DAG is rendered from"

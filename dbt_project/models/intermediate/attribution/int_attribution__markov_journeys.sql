@@ -33,9 +33,9 @@ records as (
 counted_people as (
 
     -- as dim_people: at least one of the person's records still exists in the CRM
-    select {{ person_key('email_key') }} as person_id
+    select {{ person_key('identity_key') }} as person_id
     from records
-    group by email_key
+    group by identity_key
     having not bool_and(is_deleted)
 
 ),

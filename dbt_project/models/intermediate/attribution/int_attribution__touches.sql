@@ -29,11 +29,11 @@ records as (
 lead_source_channels as (
 
     -- the channel of the person's CRM lead source, from their oldest record (as dim_people)
-    select distinct on (email_key)
-        {{ person_key('email_key') }} as person_id,
+    select distinct on (identity_key)
+        {{ person_key('identity_key') }} as person_id,
         lead_source_channel
     from records
-    order by email_key, is_deleted, created_at, record_id
+    order by identity_key, is_deleted, created_at, record_id
 
 ),
 

@@ -24,10 +24,10 @@ fx_rates as (
 people as (
 
     select
-        email_key,
+        identity_key,
         min(created_at) as inquiry_at
     from records
-    group by email_key
+    group by identity_key
     having not bool_and(is_deleted)
 
 ),
@@ -36,7 +36,7 @@ deals as (
 
     select distinct on (records.deal_id)
         records.deal_id,
-        records.email_key,
+        records.identity_key,
         records.crm,
         records.record_id,
         records.deal_amount,
@@ -61,7 +61,7 @@ converted as (
             else fx_rates.rate_to_reporting
         end as fx_rate
     from deals
-    inner join people on deals.email_key = people.email_key
+    inner join people on deals.identity_key = people.identity_key
     left join fx_rates
         on fx_rates.currency_code = deals.deal_currency
         and fx_rates.date_day = (deals.opportunity_at at time zone 'UTC')::date
@@ -72,7 +72,7 @@ final as (
 
     select
         deal_id as opportunity_id,
-        {{ person_key('email_key') }} as person_id,
+        {{ person_key('identity_key') }} as person_id,
         crm,
         record_id as crm_record_id,
         person_inquiry_at,

@@ -1,6 +1,10 @@
 -- Every CRM lead record with the lead definition contract applied: its identity key, whether
 -- the contract excludes it (and why), and the moment it entered each stage of the waterfall.
+-- The identity key is the normalized email; a record without one is keyed by the contract's
+-- fallback (identity.fallback: crm_record_id, as '<crm>:<record id>'), and identity_source says
+-- which. Without a fallback such a record is excluded ('no email').
 {%- set definition = lead_definition() %}
+{%- set fallback = definition['identity'].get('fallback') %}
 {%- set exclusions = definition['exclusions'] %}
 {%- set threshold = definition['mql']['score_threshold'] %}
 
@@ -16,8 +20,17 @@ ruled as (
 
     select
         *,
+        {%- if fallback == 'crm_record_id' %}
+        coalesce(email_key, crm || ':' || record_id) as identity_key,
+        case when email_key is not null then 'email' else 'crm_record_id' end as identity_source,
+        {%- else %}
+        email_key as identity_key,
+        case when email_key is not null then 'email' end as identity_source,
+        {%- endif %}
         case
+            {%- if fallback != 'crm_record_id' %}
             when email_key is null then 'no email'
+            {%- endif %}
             {%- for pattern in exclusions.get('test_email_patterns', []) %}
             when email_key ~ {{ sql_string(pattern) }} then 'test'
             {%- endfor %}
@@ -36,6 +49,12 @@ ruled as (
 
 select
     *,
+    -- what the data says that cannot be (kept, flagged, and counted in crm_anomalies)
+    nullif(concat_ws(',',
+        case when won_at < created_at then 'won_before_first_contact' end,
+        case when opportunity_at < created_at then 'opportunity_before_first_contact' end,
+        case when least(crm_mql_at, crm_sal_at, crm_sql_at, disqualified_at) < created_at
+            then 'stage_before_created' end), '') as anomalies,
     created_at as inquiry_at,
     case when meets_mql_rule then coalesce(crm_mql_at, created_at) end as mql_at,
     -- a later stage implies the earlier ones: entered no later than the later stage

@@ -40,36 +40,45 @@ visitors as (
 records as (
 
     select
-        email_key,
+        identity_key,
         min(created_at) as inquiry_at,
         (array_agg(lead_source_channel order by created_at)
             filter (where is_sales_created and lead_source_channel is not null))[1]
-            as sales_channel
+            as sales_channel,
+        -- a CSV CRM export's own origin of the lead (its channel), the touch of a person with no
+        -- web touch that sales did not create (HubSpot and Salesforce leave web leads to GA4)
+        (array_agg(lead_source_channel order by created_at)
+            filter (where not is_sales_created and crm = 'csv_crm'
+                and lead_source_channel is not null))[1]
+            as crm_channel
     from {{ ref('int_people__records') }}
     where exclusion_reason is null
-    group by email_key
+    group by identity_key
 
 ),
 
 visitor_lists as (
 
-    select email_key, string_agg(user_pseudo_id, ',' order by user_pseudo_id) as user_pseudo_ids
+    select identity_key, string_agg(user_pseudo_id, ',' order by user_pseudo_id) as user_pseudo_ids
     from visitors
-    group by email_key
+    group by identity_key
 
 ),
 
 people as (
 
     select
-        {{ person_key('records.email_key') }} as person_id,
-        records.email_key,
+        {{ person_key('records.identity_key') }} as person_id,
+        records.identity_key,
         records.inquiry_at,
-        records.sales_channel,
-        md5(row(records.inquiry_at, records.sales_channel, visitor_lists.user_pseudo_ids)::text)
+        coalesce(records.sales_channel, records.crm_channel) as sales_channel,
+        case when records.sales_channel is null and records.crm_channel is not null
+            then 'crm' else 'sales' end as sales_touch_type,
+        md5(row(records.inquiry_at, records.sales_channel, visitor_lists.user_pseudo_ids)::text
+            || coalesce(records.crm_channel, ''))
             as inputs_md5
     from records
-    left join visitor_lists on records.email_key = visitor_lists.email_key
+    left join visitor_lists on records.identity_key = visitor_lists.identity_key
 
 ),
 
@@ -112,7 +121,7 @@ web as (
 
     select
         recomputed.person_id,
-        recomputed.email_key,
+        recomputed.identity_key,
         'web' as touch_type,
         sessions.session_key as touch_id,
         sessions.session_started_at as touched_at,
@@ -121,7 +130,7 @@ web as (
         sessions.medium,
         sessions.campaign
     from recomputed
-    inner join visitors on recomputed.email_key = visitors.email_key
+    inner join visitors on recomputed.identity_key = visitors.identity_key
     -- each stitched browser's own sessions, found by the sessions' user_pseudo_id index: the
     -- cost follows the people's browsers, not the whole web history (a hash join read every
     -- session, most of them anonymous: docs/benchmarks.md)
@@ -139,9 +148,9 @@ sales as (
 
     select
         recomputed.person_id,
-        recomputed.email_key,
-        'sales' as touch_type,
-        'sales:' || recomputed.person_id as touch_id,
+        recomputed.identity_key,
+        recomputed.sales_touch_type as touch_type,
+        recomputed.sales_touch_type || ':' || recomputed.person_id as touch_id,
         recomputed.inquiry_at as touched_at,
         recomputed.sales_channel as channel,
         null::text as source,
@@ -149,7 +158,7 @@ sales as (
         null::text as campaign
     from recomputed
     where recomputed.sales_channel is not null
-        and not exists (select 1 from web where web.email_key = recomputed.email_key)
+        and not exists (select 1 from web where web.identity_key = recomputed.identity_key)
 
 ),
 

@@ -1,6 +1,7 @@
 -- The sales users (record owners) of the CRM this deployment reads (var `crm`), on one common
 -- model: each owner's latest snapshot, with their name and team. HubSpot: owners with their
--- primary team; Salesforce: users with their department as the team.
+-- primary team; Salesforce: users with their department as the team; a CSV CRM: the owner
+-- names its records carry.
 {%- set crm = var('crm', 'hubspot') %}
 
 {%- if crm == 'hubspot' %}
@@ -43,6 +44,23 @@ select
     coalesce(is_active, true) as is_active
 from users
 
+{%- elif crm == 'csv_crm' %}
+
+-- a CSV export names owners only on its records: each name is an owner (no team)
+select distinct
+    'csv_crm' as crm,
+    owner as owner_id,
+    owner as owner_name,
+    null::text as team,
+    true as is_active
+from (
+    select owner from {{ ref('stg_csv_crm__leads') }}
+    union
+    select owner from {{ ref('stg_csv_crm__deals') }}
+) as owners
+where owner is not null
+
 {%- else %}
-{{ exceptions.raise_compiler_error("the funnel reads CRM=hubspot or salesforce; got " ~ crm) }}
+{{ exceptions.raise_compiler_error(
+    "the funnel reads CRM=hubspot, salesforce or csv_crm; got " ~ crm) }}
 {%- endif %}

@@ -45,8 +45,11 @@ final as (
         channels.channel_group,
         models.attribution_model,
         coalesce(by_channel.attributed_opportunities, 0) as attributed_opportunities,
-        coalesce(by_channel.attributed_pipeline, 0) as attributed_pipeline,
-        coalesce(by_channel.attributed_revenue, 0) as attributed_revenue,
+        -- no opportunity: 0; opportunities without amounts: unknown (null), never 0
+        case when by_channel.channel is null then 0 else by_channel.attributed_pipeline end
+            as attributed_pipeline,
+        case when by_channel.channel is null then 0 else by_channel.attributed_revenue end
+            as attributed_revenue,
         coalesce(by_channel.opportunities_touched, 0) as opportunities_touched,
         coalesce(by_channel.touches, 0) as touches,
         '{{ reporting_currency() }}'::text as reporting_currency,

@@ -72,11 +72,13 @@ final as (
         combined.channel,
         combined.campaign,
         count(*) filter (where combined.is_sourced) as sourced_opportunities,
-        coalesce(sum(opportunities.amount_reporting) filter (where combined.is_sourced), 0)
+        -- none sourced: 0; sourced ones without amounts: unknown (null), never 0
+        case when count(*) filter (where combined.is_sourced) = 0 then 0 else
+            sum(opportunities.amount_reporting) filter (where combined.is_sourced) end
             as sourced_pipeline,
-        coalesce(
-            sum(opportunities.closed_revenue_reporting) filter (where combined.is_sourced), 0
-        ) as sourced_revenue,
+        case when count(*) filter (where combined.is_sourced) = 0 then 0 else
+            sum(opportunities.closed_revenue_reporting) filter (where combined.is_sourced) end
+            as sourced_revenue,
         count(*) as influenced_opportunities,
         sum(opportunities.amount_reporting) as influenced_pipeline,
         sum(opportunities.closed_revenue_reporting) as influenced_revenue,

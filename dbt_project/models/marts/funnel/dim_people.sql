@@ -1,4 +1,7 @@
--- One row per person (not per CRM record): records sharing the identity key are one person.
+-- One row per person (not per CRM record): records sharing the identity key are one person
+-- (the normalized email; a record without one is its own person, keyed by its CRM record id:
+-- identity_source says which). Anomalies (a deal won before the first contact, a stage entered
+-- before the record was created) are kept and flagged in `anomalies`.
 -- Excluded people (test, internal, spam, competitors) and records deleted in the CRM are left
 -- out; int_people__records keeps them with the reason. No PII: the key is a salted hash.
 with
@@ -13,7 +16,7 @@ records as (
 people as (
 
     select
-        email_key,
+        identity_key,
         min(created_at) as inquiry_at,
         min(mql_at) as mql_at,
         min(sal_at) as sal_at,
@@ -22,9 +25,10 @@ people as (
         min(customer_at) as customer_at,
         min(first_sales_touch_at) as first_sales_touch_at,
         count(*) as crm_records,
-        bool_and(is_deleted) as all_records_deleted
+        bool_and(is_deleted) as all_records_deleted,
+        bool_or(anomalies like '%stage_before_created%') as has_stage_before_created
     from records
-    group by email_key
+    group by identity_key
 
 ),
 
@@ -38,14 +42,14 @@ first_touch as (
 primary_record as (
 
     -- the person's oldest record that still exists carries their attributes
-    select distinct on (email_key) *
+    select distinct on (identity_key) *
     from records
-    order by email_key, is_deleted, created_at, record_id
+    order by identity_key, is_deleted, created_at, record_id
 
 )
 
 select
-    {{ person_key('people.email_key') }} as person_id,
+    {{ person_key('people.identity_key') }} as person_id,
     primary_record.crm,
     primary_record.record_id as crm_record_id,
     people.crm_records,
@@ -80,8 +84,15 @@ select
     primary_record.self_reported_source,
     primary_record.deal_outcome,
     primary_record.lost_reason,
+    primary_record.identity_source,
+    nullif(concat_ws(',',
+        case when people.customer_at < people.inquiry_at then 'won_before_first_contact' end,
+        case when people.opportunity_at < people.inquiry_at
+            then 'opportunity_before_first_contact' end,
+        case when people.has_stage_before_created then 'stage_before_created' end), '')
+        as anomalies,
     {{ lead_definition_version() }} as lead_definition_version
 from people
-inner join primary_record on people.email_key = primary_record.email_key
-left join first_touch on {{ person_key('people.email_key') }} = first_touch.person_id
+inner join primary_record on people.identity_key = primary_record.identity_key
+left join first_touch on {{ person_key('people.identity_key') }} = first_touch.person_id
 where not people.all_records_deleted

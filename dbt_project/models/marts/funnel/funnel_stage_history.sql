@@ -2,7 +2,8 @@
 -- entered it and when they left it, i.e. entered their next stage (a stage they skipped, such as
 -- MQL for a lead sales created, is not a row), or, for a person sales disqualified, the
 -- disqualification. A person still in a stage has no exit. stage_order is the stage's position
--- on the contract's waterfall (reference.lead_stages): charts sort the stages by it.
+-- on the contract's waterfall (reference.lead_stages): charts sort the stages by it. A person
+-- with anomalies is kept as the data says and flagged (is_anomalous).
 {%- set stages = lead_definition()['stages'] %}
 
 with
@@ -24,6 +25,7 @@ entered as (
         people.is_sales_created,
         people.first_touch_channel,
         people.first_touch_campaign,
+        people.anomalies is not null as is_anomalous,
         date_trunc('week', people.inquiry_at at time zone 'UTC')::date as cohort_week
     from people
     cross join lateral (
@@ -73,6 +75,9 @@ select
     exited_to,
     exited_at is null as is_current_stage,
     extract(epoch from exited_at - entered_at)::double precision / 86400 as days_in_stage,
+    -- a person whose data cannot be right (dim_people.anomalies) is kept, flagged: their days in
+    -- a stage can be negative (a deal won before the first contact)
+    is_anomalous,
     cohort_week,
     first_touch_channel,
     first_touch_campaign,

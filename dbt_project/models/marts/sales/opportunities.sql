@@ -3,7 +3,8 @@
 -- campaign that sourced it: the first touch of its journey (int_attribution__touches' first
 -- touch, read from attribution_opportunities' first_touch rows, as pipeline_sourced_influenced
 -- counts it), so the sums by channel are the sourced pipeline and revenue.
--- The semantic layer's pipeline, won revenue and win rate read this mart.
+-- The semantic layer's pipeline, won revenue and win rate read this mart. A deal created or won
+-- before its person's first contact is kept, flagged in `anomalies`.
 with
 
 opportunities as (
@@ -46,6 +47,12 @@ select
     first_touches.campaign as first_touch_campaign,
     first_touches.touch_type as first_touch_type,
     case when people.is_sales_created then 'sales' else 'marketing' end as segment,
+    -- kept as the CRM says, flagged (counted in crm_anomalies through dim_people)
+    nullif(concat_ws(',',
+        case when opportunities.won_at < opportunities.person_inquiry_at
+            then 'won_before_first_contact' end,
+        case when opportunities.created_at < opportunities.person_inquiry_at
+            then 'opportunity_before_first_contact' end), '') as anomalies,
     {{ lead_definition_version() }} as lead_definition_version
 from opportunities
 inner join first_touches on opportunities.opportunity_id = first_touches.opportunity_id

@@ -145,8 +145,11 @@ measured as (
         coalesce(stages.mqls, 0)::numeric as mqls,
         coalesce(stages.sqls, 0)::numeric as sqls,
         coalesce(created.opportunities, 0)::numeric as opportunities,
-        coalesce(created.pipeline, 0)::numeric as pipeline,
-        coalesce(won.won_revenue, 0)::numeric as won_revenue,
+        -- no opportunity: 0; opportunities without amounts (an export with none): unknown, null
+        (case when created.week_start is null then 0 else created.pipeline end)::numeric
+            as pipeline,
+        (case when won.week_start is null then 0 else won.won_revenue end)::numeric
+            as won_revenue,
         (created.won_opportunities_created::numeric
             / nullif(created.closed_opportunities_created, 0)) as win_rate,
         (spend.spend / nullif(won.customers, 0))::numeric as cac,

@@ -20,6 +20,7 @@ renamed as (
         record #>> '{mapped,pipeline_stage}' as pipeline_stage,
         (record #>> '{mapped,created_at}')::timestamptz as created_at,
         (record #>> '{mapped,close_date}')::date as close_date,
+        (record #>> '{mapped,closed_at}')::timestamptz as closed_at,
         record #>> '{mapped,lost_reason}' as lost_reason,
         {{ lineage_columns() }}
 

@@ -23,6 +23,11 @@ renamed as (
         (record #>> '{mapped,score}')::integer as lead_score,
         record #>> '{mapped,rejection_reason}' as rejection_reason,
         record #>> '{mapped,converted_deal_id}' as converted_deal_id,
+        (record #>> '{mapped,mql_at}')::timestamptz as mql_at,
+        (record #>> '{mapped,sal_at}')::timestamptz as sal_at,
+        (record #>> '{mapped,sql_at}')::timestamptz as sql_at,
+        (record #>> '{mapped,disqualified_at}')::timestamptz as disqualified_at,
+        record #>> '{mapped,ga_client_id}' as ga_client_id,
         {{ lineage_columns() }}
 
     from source
