@@ -89,7 +89,7 @@ joined as (
 select
     date_day,
     channel,
-    '{{ var("reporting_currency") }}'::text as currency,
+    '{{ reporting_currency() }}'::text as currency,
     spend,
     clicks,
     sessions,
