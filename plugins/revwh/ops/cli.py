@@ -8,9 +8,14 @@ into .venv/bin, and ``python -m revwh`` is the same).
                                   rendered from (dbt_project/target/manifest.json)
     bi-role [--show-url]          create/update the read-only BI role; how BI tools connect
     bi [start|stop|import|install] Superset with the dashboards on the marts (localhost:8088)
-    run --start D [--days N]      run the nightly DAG through Airflow for each day
-        [--full-refresh] [--platforms a,b]     with the DAG's params of a manual run
-    demo                          all of the above for the demo weeks, then headline numbers
+    run --start D [--days N]      run the nightly DAG through Airflow for each day (days
+        [--full-refresh] [--platforms a,b]     before REVWH_START_DATE are refused), with the
+                                  DAG's params of a manual run
+    history --start D --end D     the initial load of an export spanning months or years:
+        [--platforms a,b] [--workers N]        load every landed day of the range, build once
+                                  (dbt build --full-refresh), audit the range, publish
+    demo                          90 days of demo history (generate, history), then the
+                                  nightly DAG for the last day, then headline numbers
     headline                      headline numbers from the published marts
     suites [--day D] [--out DIR]  the gate's expectation suites as they would run for day D
     checksums                     row-for-row checksums of every published mart
@@ -37,8 +42,11 @@ from revwh.core.config import PUBLISHED_SCHEMA, SUPERSET_DIR, settings
 from revwh.simulate.company import SimConfig
 from revwh.warehouse import embedded_pg
 
-DEMO_START = date(2026, 9, 1)
-DEMO_DAYS = 14
+# the demo: 90 days of history loaded and built once (revwh history), then the nightly DAG
+# through Airflow for the day after
+DEMO_START = date(2026, 6, 3)
+DEMO_DAYS = 90
+DEMO_NIGHTLY_DAYS = 1
 
 
 def _airflow_bin() -> str:
@@ -162,8 +170,13 @@ def _run_conf(args: argparse.Namespace) -> dict:
 def cmd_run(args: argparse.Namespace) -> int:
     import json
 
+    from revwh.core.config import before_start_message, start_date
     from revwh.ops.airflow_env import airflow_env
 
+    if args.start < start_date():
+        # the DAG's check_interval task would fail the run too; say so before starting Airflow
+        print(f"{args.start}: FAILED: {before_start_message(args.start)}", file=sys.stderr)
+        return 1
     if cmd_migrate(args):
         return 1
     setup_warehouse()
@@ -235,13 +248,41 @@ def cmd_headline(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from revwh.core.errors import WarehouseError
+    from revwh.ops import history
+
+    if not settings().warehouse_url:
+        embedded_pg.start()
+    setup_warehouse()
+    platforms = [p.strip() for p in args.platforms.split(",") if p.strip()] \
+        if args.platforms else None
+    began = time.monotonic()
+    try:
+        result = history.load_history(args.start, args.end, landing_url=args.landing,
+                                      platforms=platforms, workers=args.workers,
+                                      report=lambda line: print(line, flush=True))
+    except WarehouseError as err:
+        print(f"history {args.start} to {args.end}: FAILED after "
+              f"{time.monotonic() - began:.0f}s; nothing was published:\n{err}", file=sys.stderr)
+        return 1
+    print(history.describe(result))
+    print(f"history {args.start} to {args.end}: success in {time.monotonic() - began:.0f}s")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     if not settings().warehouse_url:
         cmd_db(argparse.Namespace(action="start"))
-    gen = argparse.Namespace(start=args.start, days=args.days, seed=42, scale=1.0, landing=None,
-                             clean=False, crm="both")
+    history_end = args.start + timedelta(days=args.days - 1)
+    gen = argparse.Namespace(start=args.start, days=args.days + args.nightly_days, seed=42,
+                             scale=args.scale, landing=None, clean=False, crm="both")
     cmd_generate(gen)
-    if cmd_run(argparse.Namespace(start=args.start, days=args.days)):
+    if cmd_history(argparse.Namespace(start=args.start, end=history_end, landing=None,
+                                      platforms=None, workers=None)):
+        return 1
+    if args.nightly_days and cmd_run(argparse.Namespace(
+            start=history_end + timedelta(days=1), days=args.nightly_days)):
         return 1
     return cmd_headline(args)
 
@@ -399,9 +440,24 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--platforms", help="comma-separated platforms to extract and load "
                      "(the platforms param; default: all)")
     run.set_defaults(func=cmd_run)
-    demo = sub.add_parser("demo", help="generate, run every demo day, print headline numbers")
-    demo.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
-    demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    hist = sub.add_parser("history", help="load, build once, audit and publish a past range")
+    hist.add_argument("--start", type=date.fromisoformat, required=True,
+                      help="the history's first day")
+    hist.add_argument("--end", type=date.fromisoformat, required=True,
+                      help="its last day (included)")
+    hist.add_argument("--landing", help="where the export landed (default: LANDING_URL)")
+    hist.add_argument("--platforms", help="comma-separated platforms to load (default: all)")
+    hist.add_argument("--workers", type=int, help="files loaded at once (default: the CPUs, "
+                      "at most 4)")
+    hist.set_defaults(func=cmd_history)
+    demo = sub.add_parser("demo", help="generate, load the demo history, run the nightly DAG "
+                          "for the last day, print headline numbers")
+    demo.add_argument("--start", type=date.fromisoformat, default=DEMO_START,
+                      help="the history's first day")
+    demo.add_argument("--days", type=int, default=DEMO_DAYS, help="days of history")
+    demo.add_argument("--nightly-days", type=int, default=DEMO_NIGHTLY_DAYS,
+                      help="days after the history run through the nightly DAG")
+    demo.add_argument("--scale", type=float, default=1.0, help="the simulated volume")
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("headline", help="headline numbers").set_defaults(func=cmd_headline)
     suites = sub.add_parser("suites", help="the gate's expectation suites, as JSON")
