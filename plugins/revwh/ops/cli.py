@@ -182,6 +182,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_warehouse()
     env = {**os.environ, **airflow_env()}
     conf = _run_conf(args)
+    from revwh.ops.retention import prune_logs
+
+    prune_logs()
     logs = settings().home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     for offset in range(args.days):

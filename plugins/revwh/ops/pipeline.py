@@ -16,6 +16,7 @@ from revwh.core.sources import SOURCES, Source, enabled_sources
 from revwh.gate import evidence, privacy
 from revwh.gate import runner as quality
 from revwh.ingest import extract, load
+from revwh.ops import retention
 from revwh.publish import marts as publish
 from revwh.transform import dbt_runner as transform
 from revwh.warehouse import lease, schema
@@ -118,6 +119,7 @@ def audit_marts(start: datetime, end: datetime, run_id: str, range_batches: bool
     linking the evidence, when anything fails)."""
     with connect() as conn:
         lease.require(conn, run_id, "audit")
+    retention.apply(run_id)  # bounded disk: old evidence and logs go, never this run's
     dbt_docs = document_build(run_id)
     log.info("dbt docs of this build: %s", evidence.link(dbt_docs))
     checked = privacy.check_marts(publish.audited_marts())  # no personal data for BI
