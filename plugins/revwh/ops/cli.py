@@ -146,8 +146,7 @@ def cmd_bi(args: argparse.Namespace) -> int:
         return 0
     env = bi.setup(url, args.assets)
     print(bi.login_banner(), flush=True)
-    bi.serve(env)
-    return 0  # not reached
+    return bi.serve(env)
 
 
 def setup_warehouse() -> None:
@@ -320,10 +319,13 @@ UI_DAGS = ("revenue_nightly",)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    """airflow standalone in a process group of its own: once it is up, unpause the project's
-    DAGs and print the login; SIGINT or SIGTERM here becomes SIGINT to every component."""
+    """airflow standalone in a session of its own: once it is up, unpause the project's DAGs
+    and print the login. SIGINT or SIGTERM here (a terminal's Ctrl-C reaches only this process)
+    stops every component within about 25 seconds: SIGINT to standalone's process group, then
+    SIGTERM and SIGKILL to whatever of the stack is left (revwh.ops.processes)."""
     import signal
 
+    from revwh.ops import processes
     from revwh.ops.airflow_env import airflow_env
     from revwh.ops.airflow_services import (
         AirflowServiceError,
@@ -333,19 +335,21 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port),
            "PYTHONUNBUFFERED": "1"}
-    standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
-                                  start_new_session=True, stdin=subprocess.DEVNULL,
-                                  preexec_fn=default_interrupt_handling)
-    services = AirflowServices(env, settings().home / "logs", {"standalone": standalone})
     stopping: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
         if not stopping:
             stopping.append(signum)
-            print("\nstopping Airflow (SIGINT to every component) ...", flush=True)
+            print("\nstopping Airflow (SIGINT to every component, then SIGTERM and SIGKILL to "
+                  "what is left) ...", flush=True)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    processes.become_subreaper()  # orphaned workers come back to this process, to be stopped
+    standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
+                                  start_new_session=True, stdin=subprocess.DEVNULL,
+                                  preexec_fn=default_interrupt_handling)
+    services = AirflowServices(env, settings().home / "logs", {"standalone": standalone})
     try:
         services.wait_ready(UI_DAGS[0], timeout=args.timeout, abort=lambda: bool(stopping))
         for dag_id in UI_DAGS:
@@ -355,8 +359,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
             f"login: admin   password: {services.password()}",
             f"  (from {services.passwords_file})",
             f"DAGs loaded and unpaused: {', '.join(UI_DAGS)}",
-            "Ctrl-C stops Airflow cleanly (the scheduler, its workers, the API server, the DAG",
-            "processor and the triggerer).",
+            "Ctrl-C stops Airflow (the scheduler, its workers, the API server, the DAG",
+            "processor and the triggerer) within about 25 seconds.",
         ]
         width = max(map(len, banner)) + 4
         print("\n" + "=" * width + "\n" + "\n".join(f"  {line}" for line in banner) + "\n"
@@ -369,12 +373,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
     while standalone.poll() is None and not stopping:
         with contextlib.suppress(subprocess.TimeoutExpired):
             standalone.wait(timeout=1)
-    # SIGINT to the whole group, up to 2 minutes for a clean stop, then SIGTERM and SIGKILL
-    codes = services.stop(grace=120)
-    print(f"Airflow stopped (exit {codes['standalone']})"
-          + (" after SIGTERM/SIGKILL: it did not stop on SIGINT in time"
-             if services.escalated else ""))
-    return 0 if stopping and -1 not in stopping and not services.escalated else 1
+    stopped = processes.stop_stack(standalone)
+    print(f"Airflow stopped in {stopped.seconds:.0f}s (exit {stopped.exit_code})"
+          + (f"; what SIGINT did not stop in time got {stopped.escalated}"
+             if stopped.escalated else ""), flush=True)
+    return 0 if stopping and -1 not in stopping else 1
 
 
 def cmd_airflow(args: argparse.Namespace) -> int:
