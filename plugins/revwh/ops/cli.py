@@ -335,6 +335,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port),
            "PYTHONUNBUFFERED": "1"}
+    # the workers' execution API is the API server's, on its port (Airflow assumes 8080)
+    env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+                   f"http://localhost:{args.port}/execution/")
     stopping: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
@@ -374,9 +377,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         with contextlib.suppress(subprocess.TimeoutExpired):
             standalone.wait(timeout=1)
     stopped = processes.stop_stack(standalone)
-    print(f"Airflow stopped in {stopped.seconds:.0f}s (exit {stopped.exit_code})"
-          + (f"; what SIGINT did not stop in time got {stopped.escalated}"
-             if stopped.escalated else ""), flush=True)
+    print(stopped.describe("Airflow"), flush=True)
     return 0 if stopping and -1 not in stopping else 1
 
 

@@ -24,7 +24,7 @@ import os
 import signal
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 STOP_GRACE_SECONDS = 15.0
 TERM_GRACE_SECONDS = 5.0
@@ -84,6 +84,24 @@ class Stopped:
     exit_code: int | None
     seconds: float
     escalated: str | None  # None, "SIGTERM" or "SIGKILL": what the stack needed beyond SIGINT
+    left_after_sigint: list[str] = field(default_factory=list)  # their command lines
+
+    def describe(self, what: str) -> str:
+        text = f"{what} stopped in {self.seconds:.0f}s (exit {self.exit_code})"
+        if self.escalated:
+            text += (f"; {len(self.left_after_sigint)} processes still running "
+                     f"{STOP_GRACE_SECONDS:.0f}s after SIGINT got SIGTERM"
+                     + (", then SIGKILL" if self.escalated == "SIGKILL" else "") + ": "
+                     + "; ".join(self.left_after_sigint[:8]))
+        return text
+
+
+def command_line(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read().replace(b"\0", b" ").decode(errors="replace").strip()[:120]
+    except OSError:
+        return str(pid)
 
 
 def _reap_orphans(keep: int) -> None:
@@ -129,6 +147,7 @@ def stop_stack(server: subprocess.Popen, grace: float = STOP_GRACE_SECONDS,
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(server.pid, signal.SIGINT)
     alive = _wait(server, grace)
+    left = [f"{pid} {command_line(pid)}" for pid in alive]
     if alive:
         escalated = "SIGTERM"
         _send(server, alive, signal.SIGTERM)
@@ -139,4 +158,4 @@ def stop_stack(server: subprocess.Popen, grace: float = STOP_GRACE_SECONDS,
         _wait(server, 10)
     with contextlib.suppress(subprocess.TimeoutExpired):
         server.wait(timeout=5)
-    return Stopped(server.returncode, time.monotonic() - began, escalated)
+    return Stopped(server.returncode, time.monotonic() - began, escalated, left)

@@ -192,9 +192,7 @@ def serve(env: dict[str, str]) -> int:
         with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=1)
     stopped = processes.stop_stack(server)
-    print(f"Superset stopped in {stopped.seconds:.0f}s"
-          + (f"; what SIGINT did not stop in time got {stopped.escalated}"
-             if stopped.escalated else ""), flush=True)
+    print(stopped.describe("Superset"), flush=True)
     return 0 if stopping else (stopped.exit_code or 0)
 
 
