@@ -138,6 +138,35 @@ def test_history_builds_once_audits_the_range_and_publishes(loaded):
     assert 0 < people <= truth_people
 
 
+def test_the_range_audit_checks_each_days_volume(loaded):
+    """The audit of a range checks each day's rows against the band learned from the days
+    before it, as the nightly's per-day check does: a day with too few rows fails it."""
+    from revwh.gate.runner import run_audit
+
+    _, url, _ = loaded
+    last = FIRST + timedelta(days=DAYS - 1)
+    keep = "(select min(channel) from audit.daily_channel_performance where date_day = %(day)s)"
+    with psycopg.connect(url) as conn:
+        conn.execute("create table audit._saved_day as select * from"
+                     " audit.daily_channel_performance where date_day = %(day)s"
+                     f" and channel <> {keep}", {"day": last})
+        conn.execute("delete from audit.daily_channel_performance where date_day = %(day)s"
+                     f" and channel <> {keep}", {"day": last})
+    try:
+        start = datetime(FIRST.year, FIRST.month, FIRST.day, tzinfo=UTC)
+        with pytest.raises(AuditFailed) as failed:
+            run_audit(start, start + timedelta(days=DAYS), "test_history_volume", url,
+                      range_batches=True)
+        message = str(failed.value)
+        assert "volume__daily_channel_performance" in message and str(last) in message
+        assert "volume__ad_performance_daily" not in message
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("insert into audit.daily_channel_performance"
+                         " select * from audit._saved_day")
+            conn.execute("drop table audit._saved_day")
+
+
 def test_history_whose_audit_fails_publishes_nothing(loaded):
     """A range that claims days the export does not have: the ad marts lack them, the audit's
     freshness check fails, and the published marts stay exactly as they were."""
