@@ -55,6 +55,10 @@ def main() -> int:
     parser.add_argument("--clone-to", type=Path, help="where to clone (default: a temp folder)")
     args = parser.parse_args()
     parent = args.clone_to or Path(tempfile.mkdtemp(prefix="revwh-demo-bench-"))
+    # mkdtemp makes it 0700: as root, the embedded PostgreSQL's user could not reach the clone's
+    # .local/pg, and the demo would stop, saying so (revwh.warehouse.embedded_pg). A checkout
+    # lives in a folder others may pass through, as a clone into /tmp or /home/<user> does.
+    parent.chmod(0o755)
     clone = parent / "revwh"
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                           capture_output=True, check=True).stdout.strip()
