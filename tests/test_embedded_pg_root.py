@@ -60,7 +60,8 @@ def test_a_checkout_under_a_closed_folder_gets_a_server(closed: Path, monkeypatc
         shutil.rmtree(base, ignore_errors=True)
 
 
-def test_a_server_folder_it_cannot_reach_fails_saying_what_to_do(closed: Path, monkeypatch):
+def test_a_server_folder_it_cannot_reach_fails_saying_what_to_do(closed: Path, monkeypatch,
+                                                                  capsys):
     """make db-start in a checkout under /root: the server's folder is under a 0700 folder.
     It fails naming the setting, and /root (here: the closed folder) stays 0700."""
     monkeypatch.setenv("REVWH_HOME", str(closed / "checkout" / ".local"))
@@ -76,6 +77,14 @@ def test_a_server_folder_it_cannot_reach_fails_saying_what_to_do(closed: Path, m
     assert "EMBEDDED_PG_DIR=" in message and "WAREHOUSE_URL" in message
     assert _modes(closed) == before
     assert not (pgdata / "PG_VERSION").exists()
+    # `make db-start` (revwh db start) says the same, without a traceback
+    from revwh.ops import cli
+
+    monkeypatch.delenv("WAREHOUSE_URL", raising=False)
+    assert cli.main(["db", "start"]) == 1
+    err = capsys.readouterr().err
+    assert "EMBEDDED_PG_DIR=" in err and "Traceback" not in err
+    assert _modes(closed) == before
     # EMBEDDED_PG_DIR moves the server's folder where its user can reach it (the folder
     # itself is the server's: it may be opened to its user, as this 0700 one is)
     outside = Path(tempfile.mkdtemp(prefix="revwh-pg-dir-"))

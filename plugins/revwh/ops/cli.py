@@ -494,7 +494,11 @@ def main(argv: list[str] | None = None) -> int:
     dbt.add_argument("rest", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=cmd_dbt)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except embedded_pg.EmbeddedPgError as err:  # what to do, without a traceback
+        print(f"revwh {args.command}: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
