@@ -348,6 +348,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    from revwh.ops.retention import prune_logs
+
+    prune_logs()  # Airflow's logs older than REVWH_LOG_KEEP_DAYS, before it writes new ones
     processes.become_subreaper()  # orphaned workers come back to this process, to be stopped
     standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
                                   start_new_session=True, stdin=subprocess.DEVNULL,

@@ -7,8 +7,8 @@
   BASE_LOG_FOLDER) and `revwh run`'s ($REVWH_HOME/logs) older than REVWH_LOG_KEEP_DAYS (30) are
   deleted, and the folders they leave empty. Airflow keeps local task logs for ever otherwise.
 
-Every DAG run's audit step applies both (revwh.ops.pipeline.audit_marts), and `revwh run`
-prunes the logs before it writes its own.
+Every DAG run's audit step applies both (revwh.ops.pipeline.audit_marts); `revwh run` and
+`revwh ui` (make airflow) prune the logs before they write their own.
 """
 
 from __future__ import annotations
