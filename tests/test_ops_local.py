@@ -121,3 +121,53 @@ def test_retention_settings_must_be_whole_numbers(home: Path, monkeypatch: pytes
     monkeypatch.setenv("REVWH_EVIDENCE_KEEP_DAYS", "a month")
     with pytest.raises(ValueError, match="REVWH_EVIDENCE_KEEP_DAYS must be a whole number"):
         settings()
+
+
+STUBBORN_STACK = r'''
+import json, os, signal, subprocess, sys, time
+from revwh.ops import processes
+
+SERVER = """
+import signal, subprocess, sys, time
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # takes SIGTERM to stop
+# a worker in a session of its own that ignores SIGINT and SIGTERM, orphaned when its
+# parent exits: only SIGKILL stops it, and only its descent leads to it
+subprocess.Popen([sys.executable, "-c", "import signal, time; "
+                  "signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                  "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"],
+                 start_new_session=True)
+time.sleep(600)
+"""
+assert processes.become_subreaper()
+server = subprocess.Popen([sys.executable, "-c", SERVER], start_new_session=True)
+time.sleep(1.5)
+stopped = processes.stop_stack(server, grace=1, term_grace=1)
+print(json.dumps({"seconds": stopped.seconds, "escalated": stopped.escalated,
+                  "left": stopped.left_after_sigint}))
+'''
+
+
+def test_a_stack_stops_whole_orphans_and_stubborn_processes_included():
+    """revwh.ops.processes without Airflow: a server that ignores SIGINT and an orphaned worker
+    in a session of its own that ignores SIGTERM are both gone when stop_stack returns."""
+    import json
+    import subprocess
+    import sys
+    import uuid
+
+    mark = uuid.uuid4().hex
+    result = subprocess.run([sys.executable, "-c", STUBBORN_STACK], capture_output=True,
+                            text=True, timeout=60, env={**os.environ, "REVWH_TEST_MARK": mark})
+    assert result.returncode == 0, result.stderr[-3000:]
+    stopped = json.loads(result.stdout.strip().splitlines()[-1])
+    assert stopped["escalated"] == "SIGKILL" and len(stopped["left"]) == 2
+    assert stopped["seconds"] < 10
+    needle = f"REVWH_TEST_MARK={mark}".encode()
+    left = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if needle in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                left.append(entry)
+        except OSError:
+            continue
+    assert left == []
