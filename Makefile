@@ -24,7 +24,7 @@ setup: $(UV)  ## install everything from the lock file into .venv, write the dbt
 dbt-manifest:  ## dbt parse: the manifest the DAG's per-model dbt tasks are rendered from
 	$(RUN) revwh dbt-manifest
 
-demo: setup  ## generate demo extracts and run the nightly DAG for each demo day
+demo: setup  ## 90 days of demo history loaded and built once, the nightly DAG for the next day
 	$(RUN) revwh demo
 
 test: setup bi-install browser  ## lint (ruff, the package's layers), then run the test suite
@@ -66,7 +66,7 @@ db-url: setup  ## print the warehouse URL
 	@$(RUN) revwh db url
 
 .PHONY: help setup dbt-manifest demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
-	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos
+	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos bench-demo
 
 bench: bench-loader bench-dbt bench-gate  ## every benchmark (figures in docs/benchmarks.md)
 
@@ -78,6 +78,9 @@ bench-airflow: setup  ## benchmarks: a nightly run's Airflow overhead; a 30-day 
 
 bench-cosmos: setup  ## the nightly dbt build: Cosmos LOCAL vs WATCHER vs one dbt build task
 	$(RUN) python bench/cosmos_bench.py $(BENCH_ARGS)
+
+bench-demo: setup  ## a fresh clone's install + make demo, timed (in a temporary clone of HEAD)
+	$(RUN) python bench/demo_bench.py $(BENCH_ARGS)
 
 bench-dbt: setup  ## nightly incremental dbt build vs full refresh on 365 simulated days
 	$(RUN) python bench/dbt_bench.py

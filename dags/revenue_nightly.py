@@ -20,6 +20,12 @@ happened (revwh.warehouse.lease). Clearing any of them, any model's task include
 and
 the release too. Only `publish` emits an Asset (the model tasks emit none).
 
+The DAG's first day is REVWH_START_DATE (revwh.core.config, default 2026-01-01). The DAG itself
+has no start_date, so that every run, of any day, gets its tasks: its first task,
+`check_interval`, fails a run whose interval begins before that day, naming the setting (a run
+before an Airflow start_date would otherwise have no task at all and report success). Days
+before it are loaded once with `revwh history`.
+
 Params of a manual run or backfill: `platforms` (the sources to extract and load; the others'
 tasks skip) and `full_refresh` (rebuild the incremental dbt models from scratch).
 """
@@ -28,7 +34,6 @@ from __future__ import annotations
 
 import uuid
 
-import pendulum
 from airflow.sdk import Asset, Param, PokeReturnValue, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.interval import CronDataIntervalTimetable
@@ -58,7 +63,8 @@ PARAMS = {
 @dag(
     dag_id="revenue_nightly",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # no start_date: check_interval enforces the first day, REVWH_START_DATE (see above)
+    start_date=None,
     catchup=False,
     max_active_runs=1,
     params=PARAMS,
@@ -68,6 +74,12 @@ PARAMS = {
     doc_md=__doc__,
 )
 def revenue_nightly():
+    @task
+    def check_interval(data_interval_start=None, data_interval_end=None) -> list[str]:
+        from revwh.ops.pipeline import check_interval
+
+        return check_interval(data_interval_start, data_interval_end)
+
     @task
     def extract(platform: str, data_interval_start=None, data_interval_end=None,
                 params=None) -> list[dict]:
@@ -125,9 +137,11 @@ def revenue_nightly():
 
         return summarize(data_interval_start, data_interval_end, loads, audit_result, published)
 
+    checked_interval = check_interval()
     loads = []
     for platform in PLATFORMS:
         files = extract.override(task_id=f"extract_{platform}")(platform)
+        checked_interval >> files
         loads.append(load.override(task_id=f"load_{platform}")(platform, files))
     claimed = claim_build()
     # a task per dbt model (Cosmos), or one `transform` task (REVWH_DBT_EXECUTION_MODE=single)

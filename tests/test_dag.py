@@ -47,9 +47,16 @@ def _dbt_tasks(dag) -> list:
 def test_tasks_and_dependencies(dag):
     assert {"google_ads", "meta_ads", "linkedin_ads", "ga4", "hubspot", "ecb"} == PLATFORMS
     expected = {f"{step}_{key}" for key in PLATFORMS for step in ("extract", "load")}
-    expected |= {"claim_build", "audit", "publish", "release_build", "summary"}
+    expected |= {"check_interval", "claim_build", "audit", "publish", "release_build",
+                 "summary"}
     assert {t for t in dag.task_ids if not t.startswith(f"{GROUP_ID}.")} == expected
+    # the first task refuses days before REVWH_START_DATE; the DAG has no start_date of its
+    # own, so that a run of such a day has that task to fail (revwh.ops.pipeline)
+    assert dag.start_date is None
+    assert dag.get_task("check_interval").downstream_task_ids == {
+        f"extract_{key}" for key in PLATFORMS}
     for key in PLATFORMS:
+        assert dag.get_task(f"extract_{key}").upstream_task_ids == {"check_interval"}
         assert dag.get_task(f"extract_{key}").downstream_task_ids == {f"load_{key}"}
         assert "claim_build" in dag.get_task(f"load_{key}").downstream_task_ids
     dbt = {task.task_id: task for task in _dbt_tasks(dag)}

@@ -4,6 +4,12 @@
 - LANDING_URL: where extracts land, a folder or an fsspec URL (default: $REVWH_HOME/landing)
 - REVWH_HOME: local state: embedded PostgreSQL, Airflow home, logs (default: <project>/.local)
 - EMBEDDED_PG_PORT: TCP port of the embedded PostgreSQL on 127.0.0.1 (default: 54329)
+- EMBEDDED_PG_DIR: the embedded PostgreSQL's folder: its data and, as root, its own copy of
+  the server's binaries (default: $REVWH_HOME/pg). As root the server runs as the system user
+  embedded_postgres, which must be able to reach this folder: no permission outside it is
+  changed, so under a folder closed to other users (e.g. /root, mode 0700) set it elsewhere
+- REVWH_START_DATE: the DAG's first day (YYYY-MM-DD, default: 2026-01-01). A run for an earlier
+  day fails, naming this setting; days before it are loaded with `revwh history`
 - CRM: the CRM whose extracts the DAG reads: hubspot, salesforce or csv_crm (default: hubspot)
 - CRM_MAPPING_FILE: with CRM=csv_crm, the mapping of its CSV exports (default: the example)
 - LOOKBACK_DAYS_<PLATFORM>: days before each run re-read for restatements (revwh.core.sources)
@@ -17,6 +23,14 @@
 - REVWH_EVIDENCE_DIR: where each run's audit evidence is kept, one folder per run: Great
   Expectations Data Docs and validation results, the suites as run, dbt docs
   (default: $REVWH_HOME/evidence)
+- REVWH_EVIDENCE_KEEP_DAYS: a run's evidence folder is deleted once it is older than this many
+  days (default: 30); 0 keeps every run's
+- REVWH_EVIDENCE_KEEP_RUNS: however old, the evidence of this many newest runs is kept
+  (default: 10); the current run's is always kept
+- REVWH_LOG_KEEP_DAYS: Airflow task logs and `revwh run` logs older than this many days are
+  deleted by each run's audit step and by `revwh run` (default: 30); 0 keeps them all
+- REVWH_PARALLELISM: how many tasks Airflow's LocalExecutor runs at once, for `make airflow`
+  (AIRFLOW__CORE__PARALLELISM; default: the machine's CPU count, at least 2)
 - BUILD_LEASE_STALE_MINUTES: after how long a run's claim on the audit schema is taken to be
   abandoned and may be taken over (revwh.warehouse.lease; default: 360)
 - SUPERSET_PORT: port of the local Superset (default: 8088), on SUPERSET_BIND (127.0.0.1)
@@ -31,7 +45,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -87,10 +101,14 @@ class Settings:
     pii_salt: str | None = None
     alert_webhook_url: str | None = None
     alert_timeout_seconds: float = 10.0
+    pg_dir: Path | None = None
+    evidence_keep_days: int = 30
+    evidence_keep_runs: int = 10
+    log_keep_days: int = 30
 
     @property
     def embedded_pg_dir(self) -> Path:
-        return self.home / "pg"
+        return self.pg_dir or self.home / "pg"
 
     @property
     def airflow_home(self) -> Path:
@@ -129,7 +147,53 @@ def settings() -> Settings:
         alert_webhook_url=os.environ.get("REVWH_ALERT_WEBHOOK_URL") or None,
         alert_timeout_seconds=float(os.environ.get("REVWH_ALERT_TIMEOUT_SECONDS") or 10),
         evidence_dir=Path(os.environ.get("REVWH_EVIDENCE_DIR") or home / "evidence").resolve(),
+        pg_dir=Path(os.environ["EMBEDDED_PG_DIR"]).resolve() if os.environ.get("EMBEDDED_PG_DIR")
+        else None,
+        evidence_keep_days=_int_setting("REVWH_EVIDENCE_KEEP_DAYS", 30),
+        evidence_keep_runs=_int_setting("REVWH_EVIDENCE_KEEP_RUNS", 10),
+        log_keep_days=_int_setting("REVWH_LOG_KEEP_DAYS", 30),
     )
+
+
+def _int_setting(name: str, default: int) -> int:
+    text = os.environ.get(name) or ""
+    try:
+        value = int(text) if text.strip() else default
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {text!r}") from None
+    if value < 0:
+        raise ValueError(f"{name} must be 0 or more, got {value}")
+    return value
+
+
+START_DATE_SETTING = "REVWH_START_DATE"
+DEFAULT_START_DATE = date(2026, 1, 1)
+
+
+def start_date() -> date:
+    """The DAG's first day (REVWH_START_DATE): runs for earlier days fail, naming it."""
+    text = (os.environ.get(START_DATE_SETTING) or "").strip()
+    if not text:
+        return DEFAULT_START_DATE
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{START_DATE_SETTING} must be a day as YYYY-MM-DD, got {text!r}"
+                         ) from None
+
+
+def before_start_message(day: date) -> str:
+    """Why a run for a day before the DAG's first day is refused, and what to do instead."""
+    first = start_date()
+    return (f"{day} is before the DAG's first day, {first} ({START_DATE_SETTING}): a run for it "
+            f"would load nothing. Load days before {first} once with `revwh history --start "
+            f"{day} --end <last day>`, or set {START_DATE_SETTING} to {day} or earlier to run "
+            "them nightly.")
+
+
+def parallelism() -> int:
+    """How many tasks the LocalExecutor runs at once (REVWH_PARALLELISM; default: the CPUs)."""
+    return _int_setting("REVWH_PARALLELISM", 0) or max(2, os.cpu_count() or 2)
 
 
 def build_lease_stale_after() -> timedelta:

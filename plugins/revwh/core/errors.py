@@ -15,3 +15,7 @@ class LoadRejected(WarehouseError):
 
 class AuditFailed(WarehouseError):
     """The audit of the marts found rows that break the agreed rules; nothing was published."""
+
+
+class BeforeFirstDay(WarehouseError):
+    """A run for a day before the DAG's first day (REVWH_START_DATE): it would load nothing."""

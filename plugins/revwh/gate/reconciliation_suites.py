@@ -354,15 +354,44 @@ def volume_band(url: str, schema: str, table: str, column: str,
             "volume_max": math.ceil(VOLUME_HIGH * max(counts))}, None
 
 
-def suites(days: list[date], schema: str = AUDIT_SCHEMA,
-           url: str | None = None) -> list[SuiteSpec]:
+def _volume_range_query(column: str, days: list[date]) -> str:
+    """The volume band of every day of a range at once (a history load's audit): each day's rows
+    against the band learned from the previous days of the mart, as volume_band learns it."""
+    first, last = literal(min(days).isoformat()), literal(max(days).isoformat())
+    window = f"p.day >= d.day - {VOLUME_HISTORY_DAYS} and p.day < d.day"
+    return f"""
+    with daily as (
+        select {ident(column)}::date as day, count(*) as n from {{batch}} group by 1
+    ),
+    banded as (
+        select d.day, d.n,
+            (select count(*) from daily p where {window}) as history_days,
+            (select min(p.n) from daily p where {window}) as fewest,
+            (select max(p.n) from daily p where {window}) as most
+        from daily d
+        where d.day between {first}::date and {last}::date
+    )
+    select day::text as day, n as day_rows, floor({VOLUME_LOW!r} * fewest)::bigint as volume_min,
+        ceil({VOLUME_HIGH!r} * most)::bigint as volume_max
+    from banded
+    where history_days >= {VOLUME_MIN_HISTORY_DAYS}
+        and (n < floor({VOLUME_LOW!r} * fewest) or n > ceil({VOLUME_HIGH!r} * most))"""
+
+
+def suites(days: list[date], schema: str = AUDIT_SCHEMA, url: str | None = None,
+           range_batches: bool = False) -> list[SuiteSpec]:
+    """The reconciliation suites for the days. With range_batches (a history load's audit of
+    many days) the day suites validate the whole range in one batch instead of one batch a
+    day: the spend reconciliation is per day already, and the volume band is checked for every
+    day of the range by one query."""
     gaps = missing_sources()
     # a mart whose sources are all left out of the run is empty: its rows are not required
     skipped = {"ad_performance_daily": gaps.get("ads"),
                "daily_channel_performance": gaps["ads"] + "; " + gaps["ga4"]
                if "ads" in gaps and "ga4" in gaps else None}
     specs = [SuiteSpec(
-        name="reconcile__ad_performance_daily", table="ad_performance_daily", scope="day",
+        name="reconcile__ad_performance_daily", table="ad_performance_daily",
+        scope="table" if range_batches else "day",
         interval_column="spend_date", rows_required=True, origin="revwh.gate.reconciliation_suites",
         skip_reason=skipped["ad_performance_daily"],
         description="Spend per platform and day equals the raw platform data after FX.",
@@ -392,6 +421,18 @@ def suites(days: list[date], schema: str = AUDIT_SCHEMA,
                 expectations=[_check(
                     "interval_present", f"each day from {min(days)} to {max(days)} has rows",
                     _freshness_query(column, days))]))
+        if range_batches and days:
+            specs.append(SuiteSpec(
+                name=f"volume__{table}", table=table, scope="table",
+                origin="revwh.gate.reconciliation_suites",
+                description=f"Each day's rows within {VOLUME_LOW:g}x the fewest and "
+                            f"{VOLUME_HIGH:g}x the most of the previous {VOLUME_HISTORY_DAYS} "
+                            f"days (with at least {VOLUME_MIN_HISTORY_DAYS} of them), from "
+                            f"{min(days)} to {max(days)}.",
+                expectations=[_check(
+                    "volume_in_band", "rows of each day within the band learned from the "
+                    "previous days", _volume_range_query(column, days))]))
+            continue
         specs.append(SuiteSpec(
             name=f"volume__{table}", table=table, scope="day", interval_column=column,
             origin="revwh.gate.reconciliation_suites",

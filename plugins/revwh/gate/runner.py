@@ -127,9 +127,13 @@ def _checks(spec: SuiteSpec, day: date | None, result: Any) -> list[Check]:
 
 
 def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
-              url: str | None = None, schema: str = AUDIT_SCHEMA) -> AuditReport:
+              url: str | None = None, schema: str = AUDIT_SCHEMA,
+              range_batches: bool = False) -> AuditReport:
     """Validate every suite on the audit marts for the interval; raise AuditFailed on any
-    failure. Results go to ops.audit_results and the run's evidence folder either way."""
+    failure. Results go to ops.audit_results and the run's evidence folder either way.
+
+    range_batches: the day suites check the whole interval in one batch, not one batch a day
+    (a history load's audit of months or years: revwh.ops.history)."""
     began = time.monotonic()
     apply_telemetry_off()
     import great_expectations as gx
@@ -141,7 +145,7 @@ def run_audit(interval_start: datetime, interval_end: datetime, run_id: str,
 
     url = url or warehouse_url()
     days = days_in(interval_start, interval_end)
-    specs = all_suites(days, schema, url)
+    specs = all_suites(days, schema, url, range_batches=range_batches)
     os.environ[GX_URL_VARIABLE] = _sqlalchemy_url(url)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)

@@ -82,9 +82,11 @@ def load_hand_written(folder: Path = SUITES_DIR) -> list[SuiteSpec]:
 
 
 def all_suites(days: list[date], schema: str = AUDIT_SCHEMA,
-               url: str | None = None) -> list[SuiteSpec]:
-    """Every suite the gate runs for these days: contract, reconciliation, hand-written."""
-    specs = [*contract_suites.suites(), *reconciliation_suites.suites(days, schema, url),
+               url: str | None = None, range_batches: bool = False) -> list[SuiteSpec]:
+    """Every suite the gate runs for these days: contract, reconciliation, hand-written (with
+    range_batches, the reconciliation's day suites check the whole range in one batch)."""
+    specs = [*contract_suites.suites(),
+             *reconciliation_suites.suites(days, schema, url, range_batches=range_batches),
              *load_hand_written()]
     names = [spec.name for spec in specs]
     duplicated = sorted({name for name in names if names.count(name) > 1})

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from revwh.core.config import DAGS_DIR, PLUGINS_DIR, TELEMETRY_OFF, settings
+from revwh.core.config import DAGS_DIR, PLUGINS_DIR, TELEMETRY_OFF, parallelism, settings
 
 
 def airflow_env() -> dict[str, str]:
@@ -25,6 +25,12 @@ def airflow_env() -> dict[str, str]:
         "AIRFLOW__COSMOS__CACHE_DIR": os.environ.get("AIRFLOW__COSMOS__CACHE_DIR")
         or str(conf.home / "cosmos"),
         "AIRFLOW__CORE__EXECUTOR": os.environ.get("AIRFLOW__CORE__EXECUTOR", "LocalExecutor"),
+        # sized to the machine: the LocalExecutor starts this many workers (Airflow's default,
+        # 32, is 32 processes on 2 cores), and the API server's workers a quarter of the CPUs
+        "AIRFLOW__CORE__PARALLELISM": os.environ.get("AIRFLOW__CORE__PARALLELISM")
+        or str(parallelism()),
+        "AIRFLOW__API__WORKERS": os.environ.get("AIRFLOW__API__WORKERS")
+        or str(max(1, (os.cpu_count() or 1) // 4)),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": os.environ.get(
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN") or airflow_metadata_url(),
         # one Fernet key for every component (trigger arguments are stored encrypted: a task

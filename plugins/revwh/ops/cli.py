@@ -8,9 +8,14 @@ into .venv/bin, and ``python -m revwh`` is the same).
                                   rendered from (dbt_project/target/manifest.json)
     bi-role [--show-url]          create/update the read-only BI role; how BI tools connect
     bi [start|stop|import|install] Superset with the dashboards on the marts (localhost:8088)
-    run --start D [--days N]      run the nightly DAG through Airflow for each day
-        [--full-refresh] [--platforms a,b]     with the DAG's params of a manual run
-    demo                          all of the above for the demo weeks, then headline numbers
+    run --start D [--days N]      run the nightly DAG through Airflow for each day (days
+        [--full-refresh] [--platforms a,b]     before REVWH_START_DATE are refused), with the
+                                  DAG's params of a manual run
+    history --start D --end D     the initial load of an export spanning months or years:
+        [--platforms a,b] [--workers N]        load every landed day of the range, build once
+                                  (dbt build --full-refresh), audit the range, publish
+    demo                          90 days of demo history (generate, history), then the
+                                  nightly DAG for the last day, then headline numbers
     headline                      headline numbers from the published marts
     suites [--day D] [--out DIR]  the gate's expectation suites as they would run for day D
     checksums                     row-for-row checksums of every published mart
@@ -37,8 +42,11 @@ from revwh.core.config import PUBLISHED_SCHEMA, SUPERSET_DIR, settings
 from revwh.simulate.company import SimConfig
 from revwh.warehouse import embedded_pg
 
-DEMO_START = date(2026, 9, 1)
-DEMO_DAYS = 14
+# the demo: 90 days of history loaded and built once (revwh history), then the nightly DAG
+# through Airflow for the day after
+DEMO_START = date(2026, 6, 3)
+DEMO_DAYS = 90
+DEMO_NIGHTLY_DAYS = 1
 
 
 def _airflow_bin() -> str:
@@ -138,8 +146,7 @@ def cmd_bi(args: argparse.Namespace) -> int:
         return 0
     env = superset.setup(url, args.assets)
     print(superset.login_banner(), flush=True)
-    superset.serve(env)
-    return 0  # not reached
+    return superset.serve(env)
 
 
 def setup_warehouse() -> None:
@@ -162,13 +169,21 @@ def _run_conf(args: argparse.Namespace) -> dict:
 def cmd_run(args: argparse.Namespace) -> int:
     import json
 
+    from revwh.core.config import before_start_message, start_date
     from revwh.ops.airflow_env import airflow_env
 
+    if args.start < start_date():
+        # the DAG's check_interval task would fail the run too; say so before starting Airflow
+        print(f"{args.start}: FAILED: {before_start_message(args.start)}", file=sys.stderr)
+        return 1
     if cmd_migrate(args):
         return 1
     setup_warehouse()
     env = {**os.environ, **airflow_env()}
     conf = _run_conf(args)
+    from revwh.ops.retention import prune_logs
+
+    prune_logs()
     logs = settings().home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     for offset in range(args.days):
@@ -235,13 +250,41 @@ def cmd_headline(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_history(args: argparse.Namespace) -> int:
+    from revwh.core.errors import WarehouseError
+    from revwh.ops import history
+
+    if not settings().warehouse_url:
+        embedded_pg.start()
+    setup_warehouse()
+    platforms = [p.strip() for p in args.platforms.split(",") if p.strip()] \
+        if args.platforms else None
+    began = time.monotonic()
+    try:
+        result = history.load_history(args.start, args.end, landing_url=args.landing,
+                                      platforms=platforms, workers=args.workers,
+                                      report=lambda line: print(line, flush=True))
+    except WarehouseError as err:
+        print(f"history {args.start} to {args.end}: FAILED after "
+              f"{time.monotonic() - began:.0f}s; nothing was published:\n{err}", file=sys.stderr)
+        return 1
+    print(history.describe(result))
+    print(f"history {args.start} to {args.end}: success in {time.monotonic() - began:.0f}s")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     if not settings().warehouse_url:
         cmd_db(argparse.Namespace(action="start"))
-    gen = argparse.Namespace(start=args.start, days=args.days, seed=42, scale=1.0, landing=None,
-                             clean=False, crm="both")
+    history_end = args.start + timedelta(days=args.days - 1)
+    gen = argparse.Namespace(start=args.start, days=args.days + args.nightly_days, seed=42,
+                             scale=args.scale, landing=None, clean=False, crm="both")
     cmd_generate(gen)
-    if cmd_run(argparse.Namespace(start=args.start, days=args.days)):
+    if cmd_history(argparse.Namespace(start=args.start, end=history_end, landing=None,
+                                      platforms=None, workers=None)):
+        return 1
+    if args.nightly_days and cmd_run(argparse.Namespace(
+            start=history_end + timedelta(days=1), days=args.nightly_days)):
         return 1
     return cmd_headline(args)
 
@@ -276,10 +319,13 @@ UI_DAGS = ("revenue_nightly",)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    """airflow standalone in a process group of its own: once it is up, unpause the project's
-    DAGs and print the login; SIGINT or SIGTERM here becomes SIGINT to every component."""
+    """airflow standalone in a session of its own: once it is up, unpause the project's DAGs
+    and print the login. SIGINT or SIGTERM here (a terminal's Ctrl-C reaches only this process)
+    stops every component within about 25 seconds: SIGINT to standalone's process group, then
+    SIGTERM and SIGKILL to whatever of the stack is left (revwh.ops.processes)."""
     import signal
 
+    from revwh.ops import processes
     from revwh.ops.airflow_env import airflow_env
     from revwh.ops.airflow_services import (
         AirflowServiceError,
@@ -289,19 +335,27 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port),
            "PYTHONUNBUFFERED": "1"}
-    standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
-                                  start_new_session=True, stdin=subprocess.DEVNULL,
-                                  preexec_fn=default_interrupt_handling)
-    services = AirflowServices(env, settings().home / "logs", {"standalone": standalone})
+    # the workers' execution API is the API server's, on its port (Airflow assumes 8080)
+    env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+                   f"http://localhost:{args.port}/execution/")
     stopping: list[int] = []
 
     def stop(signum: int, _frame: object) -> None:
         if not stopping:
             stopping.append(signum)
-            print("\nstopping Airflow (SIGINT to every component) ...", flush=True)
+            print("\nstopping Airflow (SIGINT to every component, then SIGTERM and SIGKILL to "
+                  "what is left) ...", flush=True)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    from revwh.ops.retention import prune_logs
+
+    prune_logs()  # Airflow's logs older than REVWH_LOG_KEEP_DAYS, before it writes new ones
+    processes.become_subreaper()  # orphaned workers come back to this process, to be stopped
+    standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
+                                  start_new_session=True, stdin=subprocess.DEVNULL,
+                                  preexec_fn=default_interrupt_handling)
+    services = AirflowServices(env, settings().home / "logs", {"standalone": standalone})
     try:
         services.wait_ready(UI_DAGS[0], timeout=args.timeout, abort=lambda: bool(stopping))
         for dag_id in UI_DAGS:
@@ -311,8 +365,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
             f"login: admin   password: {services.password()}",
             f"  (from {services.passwords_file})",
             f"DAGs loaded and unpaused: {', '.join(UI_DAGS)}",
-            "Ctrl-C stops Airflow cleanly (the scheduler, its workers, the API server, the DAG",
-            "processor and the triggerer).",
+            "Ctrl-C stops Airflow (the scheduler, its workers, the API server, the DAG",
+            "processor and the triggerer) within about 25 seconds.",
         ]
         width = max(map(len, banner)) + 4
         print("\n" + "=" * width + "\n" + "\n".join(f"  {line}" for line in banner) + "\n"
@@ -325,12 +379,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     while standalone.poll() is None and not stopping:
         with contextlib.suppress(subprocess.TimeoutExpired):
             standalone.wait(timeout=1)
-    # SIGINT to the whole group, up to 2 minutes for a clean stop, then SIGTERM and SIGKILL
-    codes = services.stop(grace=120)
-    print(f"Airflow stopped (exit {codes['standalone']})"
-          + (" after SIGTERM/SIGKILL: it did not stop on SIGINT in time"
-             if services.escalated else ""))
-    return 0 if stopping and -1 not in stopping and not services.escalated else 1
+    stopped = processes.stop_stack(standalone)
+    print(stopped.describe("Airflow"), flush=True)
+    return 0 if stopping and -1 not in stopping else 1
 
 
 def cmd_airflow(args: argparse.Namespace) -> int:
@@ -405,9 +456,24 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--platforms", help="comma-separated platforms to extract and load "
                      "(the platforms param; default: all)")
     run.set_defaults(func=cmd_run)
-    demo = sub.add_parser("demo", help="generate, run every demo day, print headline numbers")
-    demo.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
-    demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    hist = sub.add_parser("history", help="load, build once, audit and publish a past range")
+    hist.add_argument("--start", type=date.fromisoformat, required=True,
+                      help="the history's first day")
+    hist.add_argument("--end", type=date.fromisoformat, required=True,
+                      help="its last day (included)")
+    hist.add_argument("--landing", help="where the export landed (default: LANDING_URL)")
+    hist.add_argument("--platforms", help="comma-separated platforms to load (default: all)")
+    hist.add_argument("--workers", type=int, help="files loaded at once (default: the CPUs, "
+                      "at most 4)")
+    hist.set_defaults(func=cmd_history)
+    demo = sub.add_parser("demo", help="generate, load the demo history, run the nightly DAG "
+                          "for the last day, print headline numbers")
+    demo.add_argument("--start", type=date.fromisoformat, default=DEMO_START,
+                      help="the history's first day")
+    demo.add_argument("--days", type=int, default=DEMO_DAYS, help="days of history")
+    demo.add_argument("--nightly-days", type=int, default=DEMO_NIGHTLY_DAYS,
+                      help="days after the history run through the nightly DAG")
+    demo.add_argument("--scale", type=float, default=1.0, help="the simulated volume")
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("headline", help="headline numbers").set_defaults(func=cmd_headline)
     suites = sub.add_parser("suites", help="the gate's expectation suites, as JSON")
@@ -437,7 +503,11 @@ def main(argv: list[str] | None = None) -> int:
     dbt.add_argument("rest", nargs=argparse.REMAINDER)
     dbt.set_defaults(func=cmd_dbt)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except embedded_pg.EmbeddedPgError as err:  # what to do, without a traceback
+        print(f"revwh {args.command}: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -9,17 +9,29 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-from revwh.core.config import settings
+from revwh.core.config import before_start_message, settings, start_date
+from revwh.core.errors import BeforeFirstDay
 from revwh.core.intervals import days_in
 from revwh.core.sources import SOURCES, Source, enabled_sources, missing_sources
 from revwh.gate import evidence, privacy, runner
 from revwh.ingest import extract, load
+from revwh.ops import retention
 from revwh.publish import marts
 from revwh.transform import dbt_runner
 from revwh.warehouse import lease, schema
 from revwh.warehouse.connection import connect
 
 log = logging.getLogger(__name__)
+
+
+def check_interval(start: datetime, end: datetime) -> list[str]:
+    """The DAG's first task: refuse an interval that begins before the DAG's first day
+    (REVWH_START_DATE), so such a run fails, naming the setting, instead of succeeding with
+    nothing loaded. The interval's days, as ISO dates."""
+    days = days_in(start, end)
+    if days[0] < start_date():
+        raise BeforeFirstDay(before_start_message(days[0]))
+    return [day.isoformat() for day in days]
 
 
 def platform_sources(platform: str) -> list[Source]:
@@ -99,18 +111,19 @@ def build_marts(full_refresh: bool = False) -> dict:
     return {"command": result.command, "nodes": result.nodes}
 
 
-def audit_marts(start: datetime, end: datetime, run_id: str) -> dict:
+def audit_marts(start: datetime, end: datetime, run_id: str, range_batches: bool = False) -> dict:
     """The gate: dbt docs of the build into the run's evidence folder (its manifest, in the dbt
     target folder, names the audit marts the publish copies), then the privacy check and the GX
     audit of the audit marts for the interval (raises AuditFailed, naming the failures and
     linking the evidence, when anything fails)."""
     with connect() as conn:
         lease.require(conn, run_id, "audit")
+    retention.apply(run_id)  # bounded disk: old evidence and logs go, never this run's
     dbt_docs = document_build(run_id)
     log.info("dbt docs of this build: %s", evidence.link(dbt_docs))
     checked = privacy.check_marts(marts.audited_marts())  # no personal data for BI
     log.info("privacy: no emails, names or phone numbers in the %d marts", checked)
-    report = runner.run_audit(start, end, run_id)
+    report = runner.run_audit(start, end, run_id, range_batches=range_batches)
     gx_docs = evidence.link(report.evidence) if report.evidence else ""
     log.info("audit passed: %d of %d checks in %.1f s; GX Data Docs: %s", report.passed,
              len(report.checks), report.seconds, gx_docs)

