@@ -60,3 +60,31 @@ def sources_of(platform: str) -> list[Source]:
 
 def landed_files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def assert_same_raw_rows(conn, platform: str, dropped: Path, pulled: Path,
+                         days: list[date]) -> dict[str, int]:
+    """For every source of the platform and day the file drop has: the pull's raw rows are the
+    file drop's, row for row. Returns the rows compared per source."""
+    compared: dict[str, int] = {}
+    for source in sources_of(platform):
+        for day in days:
+            if locate(source, day, str(dropped), required=False) is None:
+                continue
+            from_files, from_pull, _ = load_both(conn, source, day, dropped, pulled)
+            assert from_pull == from_files, f"{source.key} {day}: the pull's rows differ"
+            compared[source.key] = compared.get(source.key, 0) + len(from_pull)
+    return compared
+
+
+def with_new_field(monkeypatch, entity: str, field: str = "newMetric") -> None:
+    """The fakes' records of an entity gain a field the source never had (schema drift)."""
+    from revwh.simulate.fakes.store import SimStore
+
+    original = SimStore.records
+
+    def records(self, platform, name, day):
+        for record in original(self, platform, name, day):
+            yield {**record, field: 1} if name == entity else record
+
+    monkeypatch.setattr(SimStore, "records", records)

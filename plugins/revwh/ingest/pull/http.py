@@ -57,3 +57,19 @@ def stream(http: httpx.Client, path: str, params: dict | None = None,
         raise Transient("timeout", None, str(error) or "timed out") from error
     except httpx.TransportError as error:
         raise Transient("connection", None, type(error).__name__) from error
+
+
+class BearerAuth(httpx.Auth):
+    """A bearer token, refreshed once when the API answers 401 (an expired token) and a refresh
+    is possible; the token is never logged."""
+
+    def __init__(self, token: str, refresh=None) -> None:
+        self.token, self.refresh = token, refresh
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        response = yield request
+        if response.status_code == 401 and self.refresh is not None:
+            self.token = self.refresh()
+            request.headers["Authorization"] = f"Bearer {self.token}"
+            yield request
