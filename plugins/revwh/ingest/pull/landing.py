@@ -100,6 +100,14 @@ class LandingBatch:
         self.files.append(staged)
         return staged
 
+    def has_landed(self, source: Source) -> bool:
+        """Whether any file of the source is in the landing zone already."""
+        folder = f"{self.root.rstrip('/')}/{source.platform}/{source.entity}"
+        if not self.fs.exists(folder):
+            return False
+        return any(not path.rsplit("/", 1)[-1].startswith(".")
+                   for path in self.fs.glob(f"{folder}/dt=*/*"))
+
     def _newest_sha(self, folder: str, name: str) -> tuple[str | None, str | None]:
         try:
             names = [p.rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)]
