@@ -78,6 +78,16 @@ class DayFile:
         self.write_bytes(out.getvalue().encode("utf-8"))
         self.records += 0 if header else 1
 
+    def mark(self) -> tuple:
+        """Where the file stands, to rewind to if what follows must be written again."""
+        return self._handle.tell(), self.sha.copy(), self.bytes, self.records
+
+    def rewind(self, mark: tuple) -> None:
+        position, sha, size, records = mark
+        self._handle.seek(position)
+        self._handle.truncate()
+        self.sha, self.bytes, self.records = sha.copy(), size, records
+
     def close(self) -> None:
         if not self._handle.closed:
             self._handle.close()
