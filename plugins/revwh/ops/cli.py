@@ -10,12 +10,16 @@ into .venv/bin, and ``python -m revwh`` is the same).
     bi [start|stop|import|install] Superset with the dashboards on the marts (localhost:8088)
     run --start D [--days N]      run the nightly DAG through Airflow for each day
         [--full-refresh] [--platforms a,b]     with the DAG's params of a manual run
-    demo                          all of the above for the demo weeks, then headline numbers
+    demo [--file-drop]            the demo weeks: the simulated company's APIs (loopback fakes)
+                                  pulled by the DAG, then headline numbers (--file-drop: the
+                                  simulator writes the landing zone instead)
     headline                      headline numbers from the published marts
     suites [--day D] [--out DIR]  the gate's expectation suites as they would run for day D
     checksums                     row-for-row checksums of every published mart
-    ui                            the Airflow UI (airflow standalone): DAGs unpaused, login
-                                  printed, Ctrl-C stops every component cleanly
+    ui [--file-drop]              the Airflow UI (airflow standalone): DAGs unpaused, login
+                                  printed, Ctrl-C stops every component cleanly; the simulated
+                                  company's APIs serve the last two weeks, so each scheduled
+                                  run pulls its day
     airflow ARGS...               the airflow CLI in this project's environment
     crm-mapping validate ...      check a CRM export against its mapping (docs/byo-crm.md)
     metrics query ...             the semantic layer: MetricFlow's mf against the warehouse
@@ -235,14 +239,46 @@ def cmd_headline(_: argparse.Namespace) -> int:
     return 0
 
 
+def simulated_sources(start: date, days: int, scale: float = 1.0):
+    """The simulated company's own systems: its records (written into $REVWH_HOME/sim, not the
+    landing zone) served by a loopback fake of each platform's API; started. Its
+    environment() points every platform's pull at them (REVWH_PULL_<P>=api, AIRFLOW_CONN_*)."""
+    import shutil
+
+    from revwh.simulate.company import SimConfig
+    from revwh.simulate.fakes.store import SimStore
+    from revwh.simulate.fakes.suite import FakeSuite
+
+    home = settings().home
+    shutil.rmtree(home / "sim", ignore_errors=True)
+    store = SimStore(home / "sim", SimConfig(start=start, days=days, seed=42, scale=scale))
+    suite = FakeSuite(store, home / "sim-ca").start()
+    print(f"simulated company, {days} days from {start}: its platforms' APIs on loopback "
+          f"({', '.join(sorted(suite.connections()))})")
+    return suite
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     if not settings().warehouse_url:
         cmd_db(argparse.Namespace(action="start"))
-    gen = argparse.Namespace(start=args.start, days=args.days, seed=42, scale=1.0, landing=None,
-                             clean=False, crm="both")
-    cmd_generate(gen)
-    if cmd_run(argparse.Namespace(start=args.start, days=args.days)):
-        return 1
+    if args.file_drop:  # the simulator writes the landing zone itself
+        gen = argparse.Namespace(start=args.start, days=args.days, seed=42, scale=1.0,
+                                 landing=None, clean=False, crm="both")
+        cmd_generate(gen)
+        if cmd_run(argparse.Namespace(start=args.start, days=args.days)):
+            return 1
+        return cmd_headline(args)
+    # every platform pulled from the simulated company's APIs, as from real accounts
+    suite = simulated_sources(args.start, args.days)
+    saved = dict(os.environ)
+    try:
+        os.environ.update(suite.environment())
+        if cmd_run(argparse.Namespace(start=args.start, days=args.days)):
+            return 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        suite.stop()
     return cmd_headline(args)
 
 
@@ -273,6 +309,7 @@ def cmd_checksums(_: argparse.Namespace) -> int:
 
 
 UI_DAGS = ("revenue_nightly",)
+UI_SIMULATED_DAYS = 14  # the simulated company's days behind `revwh ui`: up to yesterday
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -287,8 +324,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
         default_interrupt_handling,
     )
 
-    env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port),
-           "PYTHONUNBUFFERED": "1"}
+    suite = None if args.file_drop else simulated_sources(
+        date.today() - timedelta(days=UI_SIMULATED_DAYS), UI_SIMULATED_DAYS)
+    # the simulated APIs for each platform not configured otherwise (the environment wins)
+    env = {**(suite.environment() if suite else {}), **os.environ, **airflow_env(),
+           "AIRFLOW__API__PORT": str(args.port), "PYTHONUNBUFFERED": "1"}
     standalone = subprocess.Popen([_airflow_bin(), "standalone"], env=env,
                                   start_new_session=True, stdin=subprocess.DEVNULL,
                                   preexec_fn=default_interrupt_handling)
@@ -327,6 +367,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
             standalone.wait(timeout=1)
     # SIGINT to the whole group, up to 2 minutes for a clean stop, then SIGTERM and SIGKILL
     codes = services.stop(grace=120)
+    if suite is not None:
+        suite.stop()
     print(f"Airflow stopped (exit {codes['standalone']})"
           + (" after SIGTERM/SIGKILL: it did not stop on SIGINT in time"
              if services.escalated else ""))
@@ -402,6 +444,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="generate, run every demo day, print headline numbers")
     demo.add_argument("--start", type=date.fromisoformat, default=DEMO_START)
     demo.add_argument("--days", type=int, default=DEMO_DAYS)
+    demo.add_argument("--file-drop", action="store_true",
+                      help="the simulator writes the landing zone (no API pulls)")
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("headline", help="headline numbers").set_defaults(func=cmd_headline)
     suites = sub.add_parser("suites", help="the gate's expectation suites, as JSON")
@@ -416,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW__API__PORT") or 8080))
     ui.add_argument("--timeout", type=float, default=600,
                     help="seconds to wait for Airflow to come up")
+    ui.add_argument("--file-drop", action="store_true",
+                    help="no simulated APIs: the platforms are file drops (or real APIs)")
     ui.set_defaults(func=cmd_ui)
     af = sub.add_parser("airflow", help="the airflow CLI with this project's settings")
     af.add_argument("rest", nargs=argparse.REMAINDER)
