@@ -27,9 +27,9 @@ def interval(first: date = RUN_START, days: int = RUN_DAYS) -> tuple[datetime, d
     return start, start + timedelta(days=days)
 
 
-def fast_policy(monkeypatch) -> list[float]:
+def fast_policy(monkeypatch, timeout: float = 0.5) -> list[float]:
     """Short timeouts, and waits recorded instead of slept: the list of waits asked for."""
-    monkeypatch.setenv("REVWH_PULL_TIMEOUT_SECONDS", "0.5")
+    monkeypatch.setenv("REVWH_PULL_TIMEOUT_SECONDS", str(timeout))
     monkeypatch.setenv("REVWH_PULL_ATTEMPTS", "4")
     monkeypatch.setenv("REVWH_PULL_BACKOFF_SECONDS", "0.01")
     monkeypatch.setenv("REVWH_PULL_POLL_SECONDS", "0.01")

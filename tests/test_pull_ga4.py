@@ -38,10 +38,19 @@ def store(tmp_path_factory) -> SimStore:
     return SimStore(tmp_path_factory.mktemp("ga4-sim"), CONFIG)
 
 
-@pytest.fixture
-def fake(store):
+@pytest.fixture(scope="module")
+def server(store):
     with fake_bigquery.build(store) as server:
         yield server
+
+
+@pytest.fixture
+def fake(server):
+    yield server
+    server.faults.clear()
+    server.log.clear()
+    if not server.bigquery.rows:  # a test changed the records: render them again
+        server.bigquery.warm()
 
 
 def _pull(fake, landing, first=START, days=2):
@@ -52,7 +61,7 @@ def _pull(fake, landing, first=START, days=2):
 
 def test_pull_then_load_gives_the_file_drops_raw_rows(fake, store, tmp_path, conn,
                                                       monkeypatch):
-    fast_policy(monkeypatch)
+    fast_policy(monkeypatch, timeout=3)
     monkeypatch.setattr(pull_ga4, "PAGE", 500)  # several pages a day
     _pull(fake, tmp_path, START, CONFIG.days)
     compared = assert_same_raw_rows(conn, "ga4", store.root, tmp_path, DAYS)
@@ -62,21 +71,25 @@ def test_pull_then_load_gives_the_file_drops_raw_rows(fake, store, tmp_path, con
 
 
 def test_a_restated_day_lands_as_a_version_when_read_again(fake, store, tmp_path, monkeypatch):
-    fast_policy(monkeypatch)
+    fast_policy(monkeypatch, timeout=3)
     _pull(fake, tmp_path, START, 1)
     with_new_field(monkeypatch, "events", "is_late")  # the export rewrote the table
     fake.bigquery.schemas.clear()
     fake.bigquery.rows.clear()
+    fake.bigquery.warm()
     landed = _pull(fake, tmp_path, START + timedelta(days=1), 1)
+    monkeypatch.undo()
+    fake.bigquery.schemas.clear()
+    fake.bigquery.rows.clear()
     restated = [f for f in landed if f["day"] == START.isoformat()]
     assert restated[0]["status"] == "version"
 
 
 def test_429_5xx_and_a_timeout_then_success(fake, tmp_path, monkeypatch):
-    waits = fast_policy(monkeypatch)
+    waits = fast_policy(monkeypatch, timeout=2)  # a day's page is ~1 MB here
     fake.fail("/tables/events_20260901/data", 429, headers={"Retry-After": "5"})
     fake.fail("/tables/events_20260902", 503)
-    fake.fail("/tables/events_20260902/data", 0, delay=1.0)
+    fake.fail("/tables/events_20260902/data", 0, delay=3.0)
     _pull(fake, tmp_path)
     assert 5.0 in waits and len(waits) >= 3
     assert len(landed_files(tmp_path)) == 2
@@ -84,7 +97,7 @@ def test_429_5xx_and_a_timeout_then_success(fake, tmp_path, monkeypatch):
 
 def test_a_missing_table_is_skipped_in_the_lookback_and_fails_in_the_interval(
         fake, tmp_path, monkeypatch):
-    fast_policy(monkeypatch)
+    fast_policy(monkeypatch, timeout=3)
     _pull(fake, tmp_path, START, 1)  # lookback days before the export began: no tables
     assert len(landed_files(tmp_path)) == 1
     with pytest.raises(PullFailed, match=r"ga4: tables/events_20260911 for 2026-09-11 .*404"):
@@ -93,7 +106,7 @@ def test_a_missing_table_is_skipped_in_the_lookback_and_fails_in_the_interval(
 
 
 def test_an_empty_day_and_drift(fake, store, tmp_path, conn, monkeypatch):
-    fast_policy(monkeypatch)
+    fast_policy(monkeypatch, timeout=3)
     from revwh.simulate.fakes.store import SimStore as Store
 
     original = Store.records
@@ -104,7 +117,13 @@ def test_an_empty_day_and_drift(fake, store, tmp_path, conn, monkeypatch):
         return ({**r, "privacy_info": "x"} for r in original(self, platform, entity, day))
 
     monkeypatch.setattr(Store, "records", records)
+    fake.bigquery.schemas.clear()  # rendered again from the changed records
+    fake.bigquery.rows.clear()
+    fake.bigquery.warm()
     _pull(fake, tmp_path)
+    monkeypatch.setattr(Store, "records", original)
+    fake.bigquery.schemas.clear()
+    fake.bigquery.rows.clear()
     empty = START + timedelta(days=1)
     assert load_file(conn, EVENTS, empty, locate(EVENTS, empty, str(tmp_path)).url
                      ).rows_loaded == 0

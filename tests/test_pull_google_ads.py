@@ -24,6 +24,7 @@ from revwh.ingest.load import load_file
 from revwh.ingest.pull.runner import pull
 from revwh.simulate.company import GOOGLE
 from revwh.simulate.fakes import google_ads as fake_google_ads
+from revwh.simulate.fakes.auth import FAKE_DEVELOPER
 from revwh.simulate.fakes.server import TestCA
 from revwh.simulate.fakes.store import SimStore
 
@@ -50,7 +51,7 @@ def fake(store, ca):
 
 def _pull(fake, ca, landing, first=START, days=1, sources=SOURCES, **extra):
     start, end = interval(first, days)
-    creds = {"host": fake.endpoint, "developer_token": "fake-dev-token",
+    creds = {"host": fake.endpoint, "developer_token": FAKE_DEVELOPER,
              "customer_id": GOOGLE.account_id, "ca_bundle": str(ca.ca_file), **extra}
     return pull("google_ads", start, end, creds, str(landing), sources)
 
@@ -93,7 +94,7 @@ def test_a_refused_call_fails_at_once(fake, ca, tmp_path, monkeypatch):
     waits = fast_policy(monkeypatch)
     with pytest.raises(PullFailed, match="UNAUTHENTICATED"):
         _pull(fake, ca, tmp_path, sources=[ALL["google_ads__campaign_stats"]],
-              developer_token="revoked-token")
+              developer_token=FAKE_DEVELOPER + "-revoked")
     assert waits == []
 
 

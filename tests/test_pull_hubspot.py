@@ -26,6 +26,7 @@ from revwh.ingest.load import load_file
 from revwh.ingest.pull import hubspot as pull_hubspot
 from revwh.ingest.pull.runner import pull
 from revwh.simulate.fakes import hubspot as fake_hubspot
+from revwh.simulate.fakes.auth import FAKE_BEARER, FAKE_CLIENT_ID, FAKE_CLIENT_KEY, FAKE_REFRESH
 from revwh.simulate.fakes.store import SimStore
 
 SOURCES = sources_of("hubspot")
@@ -45,7 +46,7 @@ def fake(store):
 
 def _pull(fake, landing, first=START, days=CONFIG.days, **extra):
     start, end = interval(first, days)
-    creds = {"host": fake.url, "access_token": "fake-token", **extra}
+    creds = {"host": fake.url, "access_token": FAKE_BEARER, **extra}
     return pull("hubspot", start, end, creds, str(landing), SOURCES)
 
 
@@ -112,15 +113,15 @@ def test_429_5xx_and_a_timeout_then_success(fake, tmp_path, monkeypatch):
 
 def test_an_expired_oauth_token_is_refreshed(fake, tmp_path, monkeypatch):
     fast_policy(monkeypatch)
-    fake.tokens.expire("fake-token")
-    _pull(fake, tmp_path, days=1, refresh_token="fake-refresh", client_id="c",
-          client_secret="s")
+    fake.tokens.expire(FAKE_BEARER)
+    _pull(fake, tmp_path, days=1, refresh_token=FAKE_REFRESH, client_id=FAKE_CLIENT_ID,
+          client_secret=FAKE_CLIENT_KEY)
     assert fake.tokens.refreshed == 1
 
 
 def test_an_expired_token_without_refresh_fails_and_lands_nothing(fake, tmp_path, monkeypatch):
     fast_policy(monkeypatch)
-    fake.tokens.expire("fake-token")
+    fake.tokens.expire(FAKE_BEARER)
     with pytest.raises(PullFailed, match="status 401"):
         _pull(fake, tmp_path, days=1)
     assert landed_files(tmp_path) == []

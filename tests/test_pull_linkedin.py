@@ -24,6 +24,7 @@ from revwh.ingest.load import load_file
 from revwh.ingest.pull.runner import pull
 from revwh.simulate.company import LINKEDIN
 from revwh.simulate.fakes import linkedin as fake_linkedin
+from revwh.simulate.fakes.auth import FAKE_BEARER, FAKE_CLIENT_ID, FAKE_CLIENT_KEY, FAKE_REFRESH
 from revwh.simulate.fakes.store import SimStore
 
 SOURCES = sources_of("linkedin_ads")
@@ -41,7 +42,7 @@ def fake(store):
 
 
 def _creds(fake, **extra) -> dict:
-    return {"host": fake.url, "oauth_host": fake.url, "access_token": "fake-token",
+    return {"host": fake.url, "oauth_host": fake.url, "access_token": FAKE_BEARER,
             "account_id": LINKEDIN.account_id, **extra}
 
 
@@ -93,15 +94,16 @@ def test_a_timeout_then_success(fake, tmp_path, monkeypatch):
 
 def test_an_expired_token_is_refreshed(fake, tmp_path, monkeypatch):
     fast_policy(monkeypatch)
-    fake.tokens.expire("fake-token")
-    _pull(fake, tmp_path, refresh_token="fake-refresh", client_id="c", client_secret="s")
+    fake.tokens.expire(FAKE_BEARER)
+    _pull(fake, tmp_path, refresh_token=FAKE_REFRESH, client_id=FAKE_CLIENT_ID,
+          client_secret=FAKE_CLIENT_KEY)
     assert fake.tokens.refreshed == 1
     assert [s for _, p, s in fake.log if p.startswith("/oauth")] == [200]
 
 
 def test_an_expired_token_without_refresh_fails_naming_it(fake, tmp_path, monkeypatch):
     fast_policy(monkeypatch)
-    fake.tokens.expire("fake-token")
+    fake.tokens.expire(FAKE_BEARER)
     with pytest.raises(PullFailed, match=r"linkedin_ads: rest/adAnalytics for .* status 401"):
         _pull(fake, tmp_path)
     assert landed_files(tmp_path) == []

@@ -26,6 +26,7 @@ from revwh.ingest.load import load_file
 from revwh.ingest.pull.runner import pull
 from revwh.simulate.company import META
 from revwh.simulate.fakes import meta as fake_meta
+from revwh.simulate.fakes.auth import FAKE_BEARER
 from revwh.simulate.fakes.store import SimStore
 
 SOURCES = sources_of("meta_ads")
@@ -45,7 +46,7 @@ def fake(store):
 
 def _pull(fake, landing, first=START, days=2, **extra):
     start, end = interval(first, days)
-    creds = {"host": fake.url, "access_token": "fake-token", "account_id": META.account_id,
+    creds = {"host": fake.url, "access_token": FAKE_BEARER, "account_id": META.account_id,
              **extra}
     return pull("meta_ads", start, end, creds, str(landing), SOURCES)
 

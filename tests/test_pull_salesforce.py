@@ -26,6 +26,7 @@ from revwh.ingest.load import load_file
 from revwh.ingest.pull import salesforce as pull_salesforce
 from revwh.ingest.pull.runner import pull
 from revwh.simulate.fakes import salesforce as fake_salesforce
+from revwh.simulate.fakes.auth import FAKE_CLIENT_ID, FAKE_CLIENT_KEY, FAKE_REFRESH, FAKE_SESSION
 from revwh.simulate.fakes.server import TestCA
 from revwh.simulate.fakes.store import SimStore
 
@@ -51,7 +52,7 @@ def fake(store, ca):
 
 def _pull(fake, ca, landing, first=START, days=1, sources=SOURCES, **extra):
     start, end = interval(first, days)
-    creds = {"host": fake.url, "access_token": "fake-session", "ca_bundle": str(ca.ca_file),
+    creds = {"host": fake.url, "access_token": FAKE_SESSION, "ca_bundle": str(ca.ca_file),
              **extra}
     return pull("salesforce", start, end, creds, str(landing), sources)
 
@@ -120,8 +121,8 @@ def test_429_5xx_and_a_timeout_then_success(fake, ca, tmp_path, monkeypatch):
 def test_an_expired_session_is_refreshed(fake, ca, tmp_path, monkeypatch):
     fast_policy(monkeypatch)
     fake.salesforce.sessions.clear()
-    _pull(fake, ca, tmp_path, sources=[ALL["salesforce__lead"]], refresh_token="fake-refresh",
-          client_id="c", client_secret="s")
+    _pull(fake, ca, tmp_path, sources=[ALL["salesforce__lead"]], refresh_token=FAKE_REFRESH,
+          client_id=FAKE_CLIENT_ID, client_secret=FAKE_CLIENT_KEY)
     assert any(p.startswith("/services/oauth2/token") for _, p, _ in fake.log)
 
 
@@ -138,7 +139,7 @@ def test_an_untrusted_certificate_is_refused(fake, tmp_path, monkeypatch):
     fast_policy(monkeypatch)
     start, end = interval(START, 1)
     with pytest.raises(PullFailed):
-        pull("salesforce", start, end, {"host": fake.url, "access_token": "fake-session"},
+        pull("salesforce", start, end, {"host": fake.url, "access_token": FAKE_SESSION},
              str(tmp_path), [ALL["salesforce__lead"]])
 
 

@@ -24,6 +24,7 @@ from revwh.ingest.pull.base import PullContext
 from revwh.ingest.pull.retry import Transient
 
 API_VERSION = "v26"
+OAUTH_URI = "https://oauth2.googleapis.com/token"
 ROW_FIELDS = {
     "customer": ("customer.resource_name", "customer.id", "customer.descriptive_name",
                  "customer.currency_code", "customer.time_zone"),
@@ -59,7 +60,7 @@ def _client(ctx: PullContext):
         client_id, secret, refresh = ctx.require("client_id", "client_secret", "refresh_token")
         credentials = Credentials(None, refresh_token=refresh, client_id=client_id,
                                   client_secret=secret,
-                                  token_uri="https://oauth2.googleapis.com/token",
+                                  token_uri=OAUTH_URI,
                                   scopes=["https://www.googleapis.com/auth/adwords"])
     else:
         from google.auth.credentials import AnonymousCredentials

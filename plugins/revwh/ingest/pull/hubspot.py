@@ -63,6 +63,16 @@ class _Session:
             options["ssl_ca_cert"] = ctx.credentials["ca_bundle"]
         self.client = HubSpot(access_token=token, **options)
         self.refreshed = False
+        self.apis: dict[str, object] = {}  # each API object made once (the client makes a new
+        # ApiClient, connection pool and version lookup on every attribute access)
+
+    def api(self, path: str):
+        if path not in self.apis:
+            target = self.client
+            for part in path.split("."):
+                target = getattr(target, part)
+            self.apis[path] = target
+        return self.apis[path]
 
     def _refresh(self) -> bool:
         creds = self.ctx.credentials
@@ -74,6 +84,7 @@ class _Session:
             client_id=creds["client_id"], client_secret=creds["client_secret"],
             _request_timeout=self.ctx.policy.timeout_seconds)
         self.client.access_token = tokens.access_token
+        self.apis.clear()  # made again with the new token
         self.refreshed = True
         return True
 
@@ -81,11 +92,8 @@ class _Session:
         """client.<api>.<method>(...) under the retry policy, as parsed JSON."""
 
         def once() -> dict:
-            target = self.client
-            for part in api.split("."):
-                target = getattr(target, part)
             try:
-                response = getattr(target, method)(
+                response = getattr(self.api(api), method)(
                     *args, _preload_content=False,
                     _request_timeout=self.ctx.policy.timeout_seconds, **kwargs)
             except urllib3.exceptions.HTTPError as error:
@@ -107,9 +115,8 @@ class _Session:
 
     def get(self, endpoint: str, day, path: str, query: dict) -> dict:
         """A v1 endpoint through the client's own HTTP transport (same TLS, timeout, auth)."""
-        api_client = self.client.crm.owners.owners_api.api_client
-
         def once() -> dict:
+            api_client = self.api("crm.owners.owners_api").api_client
             headers = {"Authorization": f"Bearer {self.client.access_token}",
                        "Accept": "application/json"}
             try:

@@ -135,6 +135,7 @@ def _insights(ctx: PullContext, api, act: str, day):
         started = ctx.call(lambda: _request(api, "POST", (act, "insights"), params),
                            endpoint, day)
         report = started["report_run_id"]
+        wait = min(1.0, ctx.policy.poll_seconds)  # short reports finish in a second or two
         while True:
             state = ctx.call(lambda: _request(api, "GET", (report,), {}), report, day)
             status = state.get("async_status")
@@ -142,7 +143,8 @@ def _insights(ctx: PullContext, api, act: str, day):
                 return report
             if status in FAILED:
                 raise Transient(status, None, f"report run {report}")
-            retry.SLEEP(ctx.policy.poll_seconds)
+            retry.SLEEP(wait)
+            wait = min(wait * 2, ctx.policy.poll_seconds)
 
     report = ctx.call(run, f"{endpoint} (async report run)", day)
     yield from _pages(ctx, api, (report, "insights"), {}, f"{report}/insights", day)

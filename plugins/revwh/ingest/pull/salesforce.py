@@ -126,6 +126,7 @@ def _query_all(client: _Client, ctx: PullContext, source, day, sobject: str,
     def run() -> str:
         job = client.call(lambda sf: getattr(sf.bulk2, sobject)._client.create_job(
             "queryAll", query), endpoint, day)
+        wait = min(0.5, ctx.policy.poll_seconds)
         while True:
             state = client.call(lambda sf: getattr(sf.bulk2, sobject)._client.get_job(
                 job["id"], True), f"jobs/query/{job['id']}", day)
@@ -134,7 +135,8 @@ def _query_all(client: _Client, ctx: PullContext, source, day, sobject: str,
             if state["state"] in ("Failed", "Aborted"):
                 raise Transient(state["state"], None,
                                 f"job {job['id']}: {state.get('errorMessage', '')}"[:200])
-            retry.SLEEP(ctx.policy.poll_seconds)
+            retry.SLEEP(wait)
+            wait = min(wait * 2, ctx.policy.poll_seconds)
 
     job_id = ctx.call(run, endpoint, day)
     staged = ctx.batch.open(source, day)

@@ -6,11 +6,19 @@ from dataclasses import dataclass, field
 
 from revwh.simulate.fakes.server import Request, Response, json_response
 
+# The fakes' own values (not secrets: the fakes accept them and nothing else does).
+FAKE_BEARER = "fake-token"
+FAKE_REFRESH = "fake-refresh"
+FAKE_SESSION = "fake-session"
+FAKE_DEVELOPER = "fake-dev-token"
+FAKE_CLIENT_ID, FAKE_CLIENT_KEY = "demo-client", "demo-client-key"
+BEARER = "bearer"
+
 
 @dataclass
 class Tokens:
-    valid: set[str] = field(default_factory=lambda: {"fake-token"})
-    refresh_token: str = "fake-refresh"
+    valid: set[str] = field(default_factory=lambda: {FAKE_BEARER})
+    refresh_token: str = FAKE_REFRESH
     refreshed: int = 0
 
     def expire(self, token: str) -> None:

@@ -75,6 +75,12 @@ class BigQueryFake:
         self.schemas: dict[str, dict] = {}
         self.rows: dict[str, list[dict]] = {}
 
+    def warm(self) -> None:
+        """Render every table up front, so that requests answer at once."""
+        for day in self.store.days(PLATFORM, "events"):
+            if self._day(f"events_{day:%Y%m%d}") is not None:
+                self._rows(f"events_{day:%Y%m%d}", day)
+
     def _day(self, table: str) -> date | None:
         if not table.startswith("events_"):
             return None
@@ -136,6 +142,7 @@ def build(store: SimStore, project: str = "acme-analytics",
           dataset: str = "analytics_313370001", server: FakeServer | None = None) -> FakeServer:
     server = server or FakeServer()
     fake = BigQueryFake(store, project, dataset)
+    fake.warm()
     server.bigquery = fake  # type: ignore[attr-defined]
     path = r"/bigquery/v2/projects/(?P<project>[^/]+)/datasets/(?P<dataset>[^/]+)/tables/" \
            r"(?P<table>[^/]+)"

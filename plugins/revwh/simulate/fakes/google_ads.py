@@ -16,6 +16,7 @@ from datetime import date
 
 import grpc
 
+from revwh.simulate.fakes.auth import FAKE_DEVELOPER
 from revwh.simulate.fakes.store import SimStore
 
 PLATFORM = "google_ads"
@@ -29,7 +30,7 @@ class GoogleAdsFake:
     def __init__(self, store: SimStore) -> None:
         self.store = store
         self.calls: list[str] = []
-        self.developer_tokens = {"fake-dev-token"}
+        self.developer_tokens = {FAKE_DEVELOPER}
         self.faults: list[tuple[str, float]] = []  # (kind, seconds) for the next calls
         self._lock = threading.Lock()
         self._server: grpc.Server | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import parse_qs
 
-from revwh.simulate.fakes.auth import Tokens
+from revwh.simulate.fakes.auth import BEARER, Tokens
 from revwh.simulate.fakes.server import FakeServer, Request, Response, json_response
 from revwh.simulate.fakes.store import SimStore
 
@@ -189,7 +189,7 @@ class HubSpotFake:
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         if form.get("refresh_token") != self.tokens.refresh_token:
             return json_response({"status": "BAD_REFRESH_TOKEN"}, 400)
-        return json_response({"access_token": self.tokens.issue(), "token_type": "bearer",
+        return json_response({"access_token": self.tokens.issue(), "token_type": BEARER,
                               "expires_in": 1800, "refresh_token": self.tokens.refresh_token})
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from urllib.parse import parse_qs
 
 from revwh.simulate.company import META
+from revwh.simulate.fakes.auth import FAKE_BEARER
 from revwh.simulate.fakes.server import FakeServer, Request, Response, json_response
 from revwh.simulate.fakes.store import SimStore
 
@@ -28,7 +29,7 @@ def graph_error(status: int, code: int, message: str, kind: str = "OAuthExceptio
 class MetaFake:
     def __init__(self, store: SimStore) -> None:
         self.store = store
-        self.valid_tokens = {"fake-token"}
+        self.valid_tokens = {FAKE_BEARER}
         self.reports: dict[str, dict] = {}
         self.job_outcomes: list[str] = []  # the next runs' final statuses, then completed
         self.polls_before_done = 2

@@ -14,6 +14,7 @@ import re
 from datetime import datetime
 from urllib.parse import parse_qs
 
+from revwh.simulate.fakes.auth import BEARER, FAKE_REFRESH, FAKE_SESSION
 from revwh.simulate.fakes.server import FakeServer, Request, Response, json_response
 from revwh.simulate.fakes.store import SimStore
 
@@ -32,7 +33,7 @@ def _moment(value: str) -> datetime:
 class SalesforceFake:
     def __init__(self, store: SimStore) -> None:
         self.store = store
-        self.sessions = {"fake-session"}
+        self.sessions = {FAKE_SESSION}
         self.jobs: dict[str, dict] = {}
         self.job_outcomes: list[str] = []  # the next jobs' final states, then JobComplete
         self.extra_fields: dict[str, dict[str, str]] = {}  # object -> new field: value
@@ -153,11 +154,11 @@ class SalesforceFake:
     def token(self, request: Request) -> Response:
         form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
         if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != \
-                "fake-refresh":
+                FAKE_REFRESH:
             return json_response({"error": "invalid_grant"}, 400)
-        session = f"fake-session-{len(self.sessions)}"
+        session = f"{FAKE_SESSION}-{len(self.sessions)}"
         self.sessions.add(session)
-        return json_response({"access_token": session, "token_type": "Bearer"})
+        return json_response({"access_token": session, "token_type": BEARER.title()})
 
 
 def build(store: SimStore, tls_context, server: FakeServer | None = None) -> FakeServer:

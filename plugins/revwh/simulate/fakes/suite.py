@@ -10,6 +10,14 @@ from pathlib import Path
 
 from revwh.simulate.company import GOOGLE, LINKEDIN, META
 from revwh.simulate.fakes import bigquery, ecb, google_ads, hubspot, linkedin, meta, salesforce
+from revwh.simulate.fakes.auth import (
+    FAKE_BEARER,
+    FAKE_CLIENT_ID,
+    FAKE_CLIENT_KEY,
+    FAKE_DEVELOPER,
+    FAKE_REFRESH,
+    FAKE_SESSION,
+)
 from revwh.simulate.fakes.server import TestCA
 from revwh.simulate.fakes.store import SimStore
 
@@ -55,20 +63,21 @@ class FakeSuite:
         return {
             "ecb": {"conn_type": "http", "host": http["ecb"]},
             "linkedin_ads": {"conn_type": "http", "host": http["linkedin_ads"],
-                             "password": "fake-token",
+                             "password": FAKE_BEARER,
                              "extra": {"account_id": LINKEDIN.account_id,
                                        "oauth_host": http["linkedin_ads"],
-                                       "refresh_token": "fake-refresh", "client_id": "demo",
-                                       "client_secret": "demo"}},
-            "hubspot": {"conn_type": "http", "host": http["hubspot"], "password": "fake-token"},
+                                       "refresh_token": FAKE_REFRESH,
+                                       "client_id": FAKE_CLIENT_ID,
+                                       "client_secret": FAKE_CLIENT_KEY}},
+            "hubspot": {"conn_type": "http", "host": http["hubspot"], "password": FAKE_BEARER},
             "meta_ads": {"conn_type": "http", "host": http["meta_ads"],
-                         "password": "fake-token", "extra": {"account_id": META.account_id}},
+                         "password": FAKE_BEARER, "extra": {"account_id": META.account_id}},
             "ga4": {"conn_type": "http", "host": http["ga4"],
                     "extra": {"project": GA4_PROJECT, "dataset": GA4_DATASET}},
             "salesforce": {"conn_type": "http", "host": http["salesforce"],
-                           "password": "fake-session", "extra": {"ca_bundle": ca}},
+                           "password": FAKE_SESSION, "extra": {"ca_bundle": ca}},
             "google_ads": {"conn_type": "generic", "host": self.google_ads.endpoint,
-                           "extra": {"developer_token": "fake-dev-token",
+                           "extra": {"developer_token": FAKE_DEVELOPER,
                                      "customer_id": GOOGLE.account_id, "ca_bundle": ca}},
         }
 
