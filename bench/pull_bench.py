@@ -1,7 +1,8 @@
 """Pull benchmark (`make bench-pull`): the API pulls against the simulated company's fakes.
 
-1. Records per second from each fake: one day of each platform pulled (lookback off), the
-   fakes in a process of their own (so they do not share the pull's interpreter).
+1. Records per second from each fake: after one untimed day (imports, first connections),
+   DAYS days of each platform pulled, one run a day (lookback off), the fakes in a process of
+   their own (so they do not share the pull's interpreter).
 2. Pull plus load as a share of a nightly run at scale 1: after WARM_DAYS nights of history
    (pulled, loaded, built; not timed), one night timed step by step through the DAG's own
    functions (revwh.ops.pipeline): pull (each platform, its lookback included), extract + load,
@@ -70,24 +71,31 @@ def _sources(platform: str):
     return [s for s in SOURCES.values() if s.platform == platform]
 
 
-def throughput(scale: float) -> dict[str, dict]:
+def throughput(scale: float, days: int) -> dict[str, dict]:
+    """Each platform: one day pulled untimed (imports, first connections), then `days` days
+    pulled one run each (lookback off), timed: records landed per second."""
     from revwh.ingest.pull.runner import pull
 
-    fakes = Fakes(scale, 2)
+    fakes = Fakes(scale, days + 1)
     out = {}
     try:
         for platform in PLATFORMS:
             os.environ[f"LOOKBACK_DAYS_{platform.upper()}"] = "0"
             landing = tempfile.mkdtemp(prefix="revwh-bench-landing-")
+            pull(platform, *_interval(START), fakes.credentials[platform], landing,
+                 _sources(platform))
             began = time.perf_counter()
-            landed = pull(platform, *_interval(START + timedelta(days=1)),
-                          fakes.credentials[platform], landing, _sources(platform))
+            records = 0
+            for offset in range(1, days + 1):
+                landed = pull(platform, *_interval(START + timedelta(days=offset)),
+                              fakes.credentials[platform], landing, _sources(platform))
+                records += sum(f["records"] for f in landed)
             seconds = time.perf_counter() - began
-            records = sum(f["records"] for f in landed)
-            out[platform] = {"records": records, "seconds": round(seconds, 2),
+            out[platform] = {"records": records, "days": days, "seconds": round(seconds, 2),
                              "records_per_second": round(records / seconds)}
-            print(f"  {platform:<13} {records:>8} records in {seconds:6.2f} s: "
-                  f"{records / seconds:>9,.0f} records/s", flush=True)
+            print(f"  {platform:<13} {records:>8} records in {seconds:6.2f} s "
+                  f"({seconds / days:5.2f} s a day): {records / seconds:>9,.0f} records/s",
+                  flush=True)
             del os.environ[f"LOOKBACK_DAYS_{platform.upper()}"]
     finally:
         fakes.stop()
@@ -175,12 +183,12 @@ def _measure(platform: str, credentials: str) -> None:
                                            / 1024, 1)}))
 
 
-def memory(scales: list[float]) -> dict:
+def memory(scales: list[float], platforms: tuple[str, ...] = PLATFORMS) -> dict:
     out: dict = {}
     for scale in scales:
         fakes = Fakes(scale, 1)
         try:
-            for platform in PLATFORMS:
+            for platform in platforms:
                 env = {**os.environ, **fakes.credentials["_env"]}
                 result = subprocess.run(
                     [sys.executable, __file__, "--measure", platform,
@@ -202,8 +210,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0, help="throughput's scale")
+    parser.add_argument("--days", type=int, default=7, help="throughput's days")
     parser.add_argument("--warm-days", type=int, default=7)
     parser.add_argument("--memory-scales", default="1,10")
+    parser.add_argument("--platforms", default=",".join(PLATFORMS),
+                        help="the platforms of the memory figures")
     parser.add_argument("--only", choices=["throughput", "nightly", "memory"])
     parser.add_argument("--measure", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
@@ -213,11 +224,13 @@ def main() -> int:
         return 0
     figures: dict = {}
     if args.only in (None, "throughput"):
-        print(f"records per second from each fake (scale {args.scale:g}, one day):")
-        figures["throughput"] = throughput(args.scale)
+        print(f"records per second from each fake (scale {args.scale:g}, {args.days} days, "
+              "one run a day, after one untimed):")
+        figures["throughput"] = throughput(args.scale, args.days)
     if args.only in (None, "memory"):
         print("peak memory of one day's pull, a day's responses 1x and 10x:")
-        figures["memory"] = memory([float(s) for s in args.memory_scales.split(",")])
+        figures["memory"] = memory([float(s) for s in args.memory_scales.split(",")],
+                                   tuple(args.platforms.split(",")))
     if args.only in (None, "nightly"):
         print(f"a nightly run at scale 1 after {args.warm_days} nights of history:")
         figures["nightly"] = nightly_share(args.warm_days)

@@ -70,12 +70,15 @@ def test_pull_then_load_gives_the_file_drops_raw_rows(fake, store, tmp_path, con
     assert any("pageToken=500" in p for _, p, _ in fake.log)
 
 
-def test_a_restated_day_lands_as_a_version_when_read_again(fake, store, tmp_path, monkeypatch):
+def test_a_lookback_day_is_read_again_when_the_export_rewrote_it(fake, store, tmp_path,
+                                                                  monkeypatch):
     fast_policy(monkeypatch, timeout=3)
     _pull(fake, tmp_path, START, 1)
+    unchanged = _pull(fake, tmp_path, START + timedelta(days=1), 1)
+    assert [f["day"] for f in unchanged] == [(START + timedelta(days=1)).isoformat()]
+    assert sum("events_20260901/data" in p for _, p, _ in fake.log) == 1  # not read again
     with_new_field(monkeypatch, "events", "is_late")  # the export rewrote the table
-    fake.bigquery.schemas.clear()
-    fake.bigquery.rows.clear()
+    fake.bigquery.rewrite("events_20260901")
     fake.bigquery.warm()
     landed = _pull(fake, tmp_path, START + timedelta(days=1), 1)
     monkeypatch.undo()
@@ -83,6 +86,7 @@ def test_a_restated_day_lands_as_a_version_when_read_again(fake, store, tmp_path
     fake.bigquery.rows.clear()
     restated = [f for f in landed if f["day"] == START.isoformat()]
     assert restated[0]["status"] == "version"
+    fake.bigquery.modified.clear()
 
 
 def test_429_5xx_and_a_timeout_then_success(fake, tmp_path, monkeypatch):

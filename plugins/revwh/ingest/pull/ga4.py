@@ -20,7 +20,7 @@ import json
 from revwh.ingest.pull.base import PullContext
 from revwh.ingest.pull.retry import Transient, classify_http
 
-PAGE = 10_000
+PAGE = 2_000  # rows a page: memory holds one page (the client parses a page whole)
 
 
 def _client(ctx: PullContext):
@@ -96,6 +96,10 @@ def pull(ctx: PullContext) -> None:
                 raise PullFailed("ga4", endpoint, 404, day,
                                  f"the export table {table_id} does not exist (yet)")
             continue
+        if day not in ctx.days:  # a lookback day: read again only if the export rewrote it
+            pulled = ctx.batch.pulled_at(source, day)
+            if pulled is not None and table.modified is not None and table.modified < pulled:
+                continue
         staged = ctx.batch.open(source, day)
         token = None
         while True:

@@ -118,6 +118,26 @@ class LandingBatch:
         return any(not path.rsplit("/", 1)[-1].startswith(".")
                    for path in self.fs.glob(f"{folder}/dt=*/*"))
 
+    def pulled_at(self, source: Source, day: date) -> datetime | None:
+        """When the newest landed file of (source, day) was pulled: its tag's time, or the
+        file's modification time; None when the day has no file."""
+        folder = f"{self.root.rstrip('/')}/{source.partition_path(day)}"
+        try:
+            names = [p.rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)]
+        except FileNotFoundError:
+            return None
+        newest = _newest(names, source.name_for(day))
+        if newest is None:
+            return None
+        tag = newest.rsplit("__v", 1)[1].split(".")[0] if "__v" in newest else None
+        for layout in ("%Y%m%dT%H%M%S", "%Y%m%d"):
+            try:
+                return datetime.strptime(tag or "", layout).replace(tzinfo=UTC)
+            except ValueError:
+                continue
+        modified = self.fs.modified(f"{folder}/{newest}")
+        return modified if modified.tzinfo else modified.replace(tzinfo=UTC)
+
     def _newest_sha(self, folder: str, name: str) -> tuple[str | None, str | None]:
         try:
             names = [p.rsplit("/", 1)[-1] for p in self.fs.ls(folder, detail=False)]

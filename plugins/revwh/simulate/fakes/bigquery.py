@@ -73,6 +73,7 @@ class BigQueryFake:
     def __init__(self, store: SimStore, project: str, dataset: str) -> None:
         self.store, self.project, self.dataset = store, project, dataset
         self.schemas: dict[str, dict] = {}
+        self.modified: dict[str, int] = {}  # table -> lastModifiedTime (ms), when rewritten
         self.rows: dict[str, list[dict]] = {}
 
     def warm(self) -> None:
@@ -80,6 +81,27 @@ class BigQueryFake:
         for day in self.store.days(PLATFORM, "events"):
             if self._day(f"events_{day:%Y%m%d}") is not None:
                 self._rows(f"events_{day:%Y%m%d}", day)
+
+    def rewrite(self, table: str) -> None:
+        """The export rewrote the table now (late events)."""
+        import time
+
+        self.modified[table] = int(time.time() * 1000)
+        self.schemas.pop(table, None)
+        self.rows.pop(table, None)
+
+    def _written(self, day: date, first: bool = False) -> int:
+        """When the export wrote the day's table: the morning after, or the morning of the
+        simulator's later pull of it (a restated day)."""
+        from datetime import UTC, datetime, timedelta
+
+        path = self.store.file(PLATFORM, "events", day)
+        when = day + timedelta(days=1)
+        if not first and path is not None and "__v" in path.name:
+            tag = path.name.split("__v", 1)[1].split(".")[0]
+            when = date(int(tag[:4]), int(tag[4:6]), int(tag[6:8]))
+        moment = datetime(when.year, when.month, when.day, 6, tzinfo=UTC)
+        return int(moment.timestamp() * 1000)
 
     def _day(self, table: str) -> date | None:
         if not table.startswith("events_"):
@@ -118,11 +140,13 @@ class BigQueryFake:
         if day is None or dataset != self.dataset:
             return self._missing(table)
         rows = len(self._rows(table, day))
+        modified = self.modified.get(table) or self._written(day)
         return json_response({
             "kind": "bigquery#table", "id": f"{project}:{dataset}.{table}",
             "tableReference": {"projectId": project, "datasetId": dataset, "tableId": table},
             "schema": {"fields": _render(self._schema(table, day))},
-            "numRows": str(rows), "type": "TABLE"})
+            "numRows": str(rows), "type": "TABLE", "lastModifiedTime": str(modified),
+            "creationTime": str(self._written(day, first=True))})
 
     def data(self, request: Request, project: str, dataset: str, table: str) -> Response:
         day = self._day(table)
