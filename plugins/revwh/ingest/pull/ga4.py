@@ -108,7 +108,10 @@ def pull(ctx: PullContext) -> None:
                     rows = client.list_rows(t, page_token=tok, page_size=PAGE,
                                             retry=no_retry, timeout=timeout)
                     first = next(rows.pages)
-                    return [dict(row.items()) for row in first], rows.next_page_token
+                    names = [field.name for field in t.schema]
+                    # row[i], not row.items(): items() deep-copies every value
+                    return ([{name: row[i] for i, name in enumerate(names)} for row in first],
+                            rows.next_page_token)
                 except Exception as error:
                     _sorted(error)
                     raise
