@@ -66,7 +66,7 @@ db-url: setup  ## print the warehouse URL
 	@$(RUN) revwh db url
 
 .PHONY: help setup dbt-manifest demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
-	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos bench-demo
+	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos bench-demo bench-pull
 
 bench: bench-loader bench-dbt bench-gate  ## every benchmark (figures in docs/benchmarks.md)
 
@@ -84,6 +84,9 @@ bench-demo: setup  ## a fresh clone's install + make demo, timed (in a temporary
 
 bench-dbt: setup  ## nightly incremental dbt build vs full refresh on 365 simulated days
 	$(RUN) python bench/dbt_bench.py
+
+bench-pull: setup  ## the API pulls against the fakes: records/s, share of a nightly run, memory at 10x
+	$(RUN) python bench/pull_bench.py $(BENCH_ARGS)
 
 bench-gate: setup  ## the GX gate vs the dbt build it guards, on 365 simulated days
 	$(RUN) python bench/gate_bench.py $(BENCH_ARGS)

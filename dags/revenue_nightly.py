@@ -26,6 +26,11 @@ has no start_date, so that every run, of any day, gets its tasks: its first task
 before an Airflow start_date would otherwise have no task at all and report success). Days
 before it are loaded once with `revwh history`.
 
+Each platform pulled from its API (REVWH_PULL_<PLATFORM>=api, credentials in the Airflow
+Connection revwh_<platform>: docs/sources.md) has a `pull_<platform>` task before its extract;
+it lands the API's records in the landing zone exactly as a file drop would, all or nothing. A
+platform left to file drop (the default) skips its pull and extracts as before.
+
 Params of a manual run or backfill: `platforms` (the sources to extract and load; the others'
 tasks skip) and `full_refresh` (rebuild the incremental dbt models from scratch).
 """
@@ -38,7 +43,12 @@ from airflow.sdk import Asset, Param, PokeReturnValue, dag, task
 from airflow.sdk.exceptions import AirflowSkipException
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from revwh.core.config import BUILD_LEASE_POKE_SECONDS, build_lease_stale_after
+from revwh.core.config import (
+    BUILD_LEASE_POKE_SECONDS,
+    PULL_PLATFORMS,
+    build_lease_stale_after,
+    pull_mode,
+)
 from revwh.core.sources import enabled_sources
 from revwh.ops.alerting import on_dag_failure, on_task_failure
 from revwh.transform.cosmos_build import dbt_task_group, execution_mode
@@ -81,6 +91,19 @@ def revenue_nightly():
         return check_interval(data_interval_start, data_interval_end)
 
     @task
+    def pull(platform: str, data_interval_start=None, data_interval_end=None, params=None,
+             run_id=None) -> list[dict]:
+        from revwh.ops.pipeline import pull_platform
+
+        if platform not in params["platforms"]:
+            raise AirflowSkipException(f"{platform} is not among this run's platforms")
+        if pull_mode(platform) != "api":
+            raise AirflowSkipException(f"{platform} is a file drop (REVWH_PULL_"
+                                       f"{platform.upper()}=file)")
+        return pull_platform(platform, data_interval_start, data_interval_end)
+
+    # a skipped pull (a file drop) lets the extract run; a failed one does not
+    @task(trigger_rule="none_failed")
     def extract(platform: str, data_interval_start=None, data_interval_end=None,
                 params=None) -> list[dict]:
         from revwh.ops.pipeline import extract_platform
@@ -141,7 +164,10 @@ def revenue_nightly():
     loads = []
     for platform in PLATFORMS:
         files = extract.override(task_id=f"extract_{platform}")(platform)
-        checked_interval >> files
+        if platform in PULL_PLATFORMS:  # a run before the first day pulls nothing either
+            checked_interval >> pull.override(task_id=f"pull_{platform}")(platform) >> files
+        else:
+            checked_interval >> files
         loads.append(load.override(task_id=f"load_{platform}")(platform, files))
     claimed = claim_build()
     # a task per dbt model (Cosmos), or one `transform` task (REVWH_DBT_EXECUTION_MODE=single)

@@ -47,6 +47,7 @@ def _dbt_tasks(dag) -> list:
 def test_tasks_and_dependencies(dag):
     assert {"google_ads", "meta_ads", "linkedin_ads", "ga4", "hubspot", "ecb"} == PLATFORMS
     expected = {f"{step}_{key}" for key in PLATFORMS for step in ("extract", "load")}
+    expected |= {f"pull_{key}" for key in PLATFORMS}  # skipped for a file drop
     expected |= {"check_interval", "claim_build", "audit", "publish", "release_build",
                  "summary"}
     assert {t for t in dag.task_ids if not t.startswith(f"{GROUP_ID}.")} == expected
@@ -54,9 +55,11 @@ def test_tasks_and_dependencies(dag):
     # own, so that a run of such a day has that task to fail (revwh.ops.pipeline)
     assert dag.start_date is None
     assert dag.get_task("check_interval").downstream_task_ids == {
-        f"extract_{key}" for key in PLATFORMS}
+        f"pull_{key}" for key in PLATFORMS}
     for key in PLATFORMS:
-        assert dag.get_task(f"extract_{key}").upstream_task_ids == {"check_interval"}
+        assert dag.get_task(f"pull_{key}").upstream_task_ids == {"check_interval"}
+        assert dag.get_task(f"pull_{key}").downstream_task_ids == {f"extract_{key}"}
+        assert dag.get_task(f"extract_{key}").trigger_rule == "none_failed"
         assert dag.get_task(f"extract_{key}").downstream_task_ids == {f"load_{key}"}
         assert "claim_build" in dag.get_task(f"load_{key}").downstream_task_ids
     dbt = {task.task_id: task for task in _dbt_tasks(dag)}
@@ -188,7 +191,7 @@ def test_build_audit_publish_hold_the_build_lease(dag):
     assert {"claim_build", "audit", "publish", "release_build", "summary"} <= set(cleared.task_ids)
     # with its test (relationships to the channels: a task after both models)
     assert any("int_ga4__sessions" in t and t.endswith("_test") for t in cleared.task_ids)
-    assert not any(t.startswith(("extract_", "load_")) for t in cleared.task_ids)
+    assert not any(t.startswith(("pull_", "extract_", "load_")) for t in cleared.task_ids)
     assert f"{GROUP_ID}.stg_ga4__events.run" not in cleared.task_ids
 
 

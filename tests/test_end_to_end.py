@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from revwh.simulate.company import Company, SimConfig
+from revwh.simulate.fakes.auth import FAKE_BEARER
 from revwh.simulate.writers import write_extracts
 
 DAYS = [date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 3)]
@@ -158,6 +159,30 @@ def test_a_missing_extract_fails_the_run_and_publishes_nothing(first_day, landin
     assert (f"ga4__events: no extract for 2026-09-03: expected events_20260903.jsonl "
             f"(or events_20260903.jsonl.gz) in {bad}/ga4/events/dt=2026-09-03") in output
     assert marts_checksum(warehouse) == first_day
+
+
+def test_a_failed_pull_fails_the_run_and_publishes_nothing(first_day, landing: Path,
+                                                          warehouse: str, tmp_path: Path,
+                                                          monkeypatch):
+    """HubSpot pulled from an API that does not answer: the pull fails naming the platform,
+    endpoint, status and day, lands nothing, and the run publishes nothing."""
+    bad = _bad_delivery(landing, tmp_path)
+    monkeypatch.setenv("REVWH_PULL_HUBSPOT", "api")
+    monkeypatch.setenv("AIRFLOW_CONN_REVWH_HUBSPOT", json.dumps(
+        {"conn_type": "http", "host": "http://127.0.0.1:9", "password": FAKE_BEARER}))
+    monkeypatch.setenv("REVWH_PULL_ATTEMPTS", "2")
+    monkeypatch.setenv("REVWH_PULL_BACKOFF_SECONDS", "0.01")
+    before = digest(bad)
+    result = run_day(DAYS[2], bad)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert ("hubspot: crm/v3/objects/contacts/search for 2026-09-03 failed with status "
+            "connection") in output
+    assert digest(bad) == before  # nothing landed, not even a staged file
+    assert marts_checksum(warehouse) == first_day
+    with psycopg.connect(warehouse) as conn:
+        assert conn.execute("select count(*) from ops.publish_log where interval_start = %s",
+                            (DAYS[2],)).fetchone()[0] == 0
 
 
 def test_the_bi_role_reads_the_published_marts_and_nothing_else(first_day, warehouse: str):

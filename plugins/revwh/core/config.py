@@ -39,6 +39,15 @@
 - SUPERSET_SECRET_KEY: Superset's secret key (default: generated once into
   $REVWH_HOME/secrets/superset_secret_key)
 - REVWH_SUPERSET_VENV: Superset's own virtual environment (default: bi/superset/.venv)
+- REVWH_PULL_<PLATFORM>: ``api`` (the DAG's pull_<platform> task pulls the platform's API into
+  the landing zone) or ``file`` (another tool drops the files; the pull task skips). Default:
+  file (revwh.ingest.pull, docs/sources.md)
+- REVWH_PULL_CONN_<PLATFORM>: the Airflow Connection id of a pulled platform's credentials
+  (default: revwh_<platform>, e.g. revwh_google_ads)
+- REVWH_PULL_ATTEMPTS, REVWH_PULL_TIMEOUT_SECONDS, REVWH_PULL_BACKOFF_SECONDS,
+  REVWH_PULL_MAX_WAIT_SECONDS, REVWH_PULL_POLL_SECONDS: the pull's one retry policy: tries per
+  call (6), each call's timeout (60 s), the first back-off (2 s, doubling), the longest wait the
+  policy accepts, Retry-After included (900 s), and how often an async report is polled (5 s)
 """
 
 from __future__ import annotations
@@ -194,6 +203,51 @@ def before_start_message(day: date) -> str:
 def parallelism() -> int:
     """How many tasks the LocalExecutor runs at once (REVWH_PARALLELISM; default: the CPUs)."""
     return _int_setting("REVWH_PARALLELISM", 0) or max(2, os.cpu_count() or 2)
+
+
+# The platforms the DAG can pull from their APIs (revwh.ingest.pull); `csv_crm` is file drop only.
+PULL_PLATFORMS = ("google_ads", "meta_ads", "linkedin_ads", "ga4", "hubspot", "salesforce",
+                  "ecb")
+PULL_MODES = ("api", "file")
+
+
+def pull_mode(platform: str) -> str:
+    """api: the DAG pulls the platform's API into the landing zone; file: another tool lands the
+    files and the pull skips (the default, as before pulls existed)."""
+    if platform not in PULL_PLATFORMS:
+        return "file"
+    name = f"REVWH_PULL_{platform.upper()}"
+    mode = (os.environ.get(name) or "file").strip().lower()
+    if mode not in PULL_MODES:
+        raise ValueError(f"{name}={mode!r}: expected api or file")
+    return mode
+
+
+def pull_conn_id(platform: str) -> str:
+    """The Airflow Connection holding the platform's credentials."""
+    return os.environ.get(f"REVWH_PULL_CONN_{platform.upper()}") or f"revwh_{platform}"
+
+
+@dataclass(frozen=True)
+class PullPolicy:
+    """The one retry policy of every API call a pull makes (revwh.ingest.pull.retry)."""
+
+    attempts: int = 6
+    timeout_seconds: float = 60.0
+    backoff_seconds: float = 2.0
+    max_wait_seconds: float = 900.0
+    poll_seconds: float = 5.0
+
+
+def pull_policy() -> PullPolicy:
+    env = os.environ.get
+    return PullPolicy(
+        attempts=int(env("REVWH_PULL_ATTEMPTS") or 6),
+        timeout_seconds=float(env("REVWH_PULL_TIMEOUT_SECONDS") or 60),
+        backoff_seconds=float(env("REVWH_PULL_BACKOFF_SECONDS") or 2),
+        max_wait_seconds=float(env("REVWH_PULL_MAX_WAIT_SECONDS") or 900),
+        poll_seconds=float(env("REVWH_PULL_POLL_SECONDS") or 5),
+    )
 
 
 def build_lease_stale_after() -> timedelta:

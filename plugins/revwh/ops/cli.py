@@ -14,13 +14,17 @@ into .venv/bin, and ``python -m revwh`` is the same).
     history --start D --end D     the initial load of an export spanning months or years:
         [--platforms a,b] [--workers N]        load every landed day of the range, build once
                                   (dbt build --full-refresh), audit the range, publish
-    demo                          90 days of demo history (generate, history), then the
-                                  nightly DAG for the last day, then headline numbers
+    demo [--file-drop]            90 days of demo history (generate, history), then the
+                                  nightly DAG for the last day, pulling it from the simulated
+                                  company's APIs (loopback fakes; --file-drop: the simulator
+                                  writes the landing zone instead), then headline numbers
     headline                      headline numbers from the published marts
     suites [--day D] [--out DIR]  the gate's expectation suites as they would run for day D
     checksums                     row-for-row checksums of every published mart
-    ui                            the Airflow UI (airflow standalone): DAGs unpaused, login
-                                  printed, Ctrl-C stops every component cleanly
+    ui [--file-drop]              the Airflow UI (airflow standalone): DAGs unpaused, login
+                                  printed, Ctrl-C stops every component cleanly; the simulated
+                                  company's APIs serve the last two weeks, so each scheduled
+                                  run pulls its day
     airflow ARGS...               the airflow CLI in this project's environment
     crm-mapping validate ...      check a CRM export against its mapping (docs/byo-crm.md)
     metrics query ...             the semantic layer: MetricFlow's mf against the warehouse
@@ -273,19 +277,53 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+def simulated_sources(start: date, days: int, scale: float = 1.0):
+    """The simulated company's own systems: its records (written into $REVWH_HOME/sim, not the
+    landing zone) served by a loopback fake of each platform's API; started. Its
+    environment() points every platform's pull at them (REVWH_PULL_<P>=api, AIRFLOW_CONN_*)."""
+    import shutil
+
+    from revwh.simulate.company import SimConfig
+    from revwh.simulate.fakes.store import SimStore
+    from revwh.simulate.fakes.suite import FakeSuite
+
+    home = settings().home
+    shutil.rmtree(home / "sim", ignore_errors=True)
+    store = SimStore(home / "sim", SimConfig(start=start, days=days, seed=42, scale=scale))
+    suite = FakeSuite(store, home / "sim-ca").start()
+    print(f"simulated company, {days} days from {start}: its platforms' APIs on loopback "
+          f"({', '.join(sorted(suite.connections()))})")
+    return suite
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     if not settings().warehouse_url:
         cmd_db(argparse.Namespace(action="start"))
     history_end = args.start + timedelta(days=args.days - 1)
-    gen = argparse.Namespace(start=args.start, days=args.days + args.nightly_days, seed=42,
-                             scale=args.scale, landing=None, clean=False, crm="both")
+    nightly_start = history_end + timedelta(days=1)
+    # the history is an export that landed as files; the nightly days are pulled from the
+    # simulated company's APIs, as from real accounts (--file-drop: they land as files too)
+    landed_days = args.days + (args.nightly_days if args.file_drop else 0)
+    gen = argparse.Namespace(start=args.start, days=landed_days, seed=42, scale=args.scale,
+                             landing=None, clean=False, crm="both")
     cmd_generate(gen)
     if cmd_history(argparse.Namespace(start=args.start, end=history_end, landing=None,
                                       platforms=None, workers=None)):
         return 1
-    if args.nightly_days and cmd_run(argparse.Namespace(
-            start=history_end + timedelta(days=1), days=args.nightly_days)):
-        return 1
+    if args.nightly_days and args.file_drop:
+        if cmd_run(argparse.Namespace(start=nightly_start, days=args.nightly_days)):
+            return 1
+    elif args.nightly_days:
+        suite = simulated_sources(args.start, args.days + args.nightly_days, args.scale)
+        saved = dict(os.environ)
+        try:
+            os.environ.update(suite.environment())
+            if cmd_run(argparse.Namespace(start=nightly_start, days=args.nightly_days)):
+                return 1
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+            suite.stop()
     return cmd_headline(args)
 
 
@@ -316,6 +354,7 @@ def cmd_checksums(_: argparse.Namespace) -> int:
 
 
 UI_DAGS = ("revenue_nightly",)
+UI_SIMULATED_DAYS = 14  # the simulated company's days behind `revwh ui`: up to yesterday
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -333,8 +372,11 @@ def cmd_ui(args: argparse.Namespace) -> int:
         default_interrupt_handling,
     )
 
-    env = {**os.environ, **airflow_env(), "AIRFLOW__API__PORT": str(args.port),
-           "PYTHONUNBUFFERED": "1"}
+    suite = None if args.file_drop else simulated_sources(
+        date.today() - timedelta(days=UI_SIMULATED_DAYS), UI_SIMULATED_DAYS)
+    # the simulated APIs for each platform not configured otherwise (the environment wins)
+    env = {**(suite.environment() if suite else {}), **os.environ, **airflow_env(),
+           "AIRFLOW__API__PORT": str(args.port), "PYTHONUNBUFFERED": "1"}
     # the workers' execution API is the API server's, on its port (Airflow assumes 8080)
     env.setdefault("AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
                    f"http://localhost:{args.port}/execution/")
@@ -380,6 +422,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
         with contextlib.suppress(subprocess.TimeoutExpired):
             standalone.wait(timeout=1)
     stopped = processes.stop_stack(standalone)
+    if suite is not None:
+        suite.stop()
     print(stopped.describe("Airflow"), flush=True)
     return 0 if stopping and -1 not in stopping else 1
 
@@ -474,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--nightly-days", type=int, default=DEMO_NIGHTLY_DAYS,
                       help="days after the history run through the nightly DAG")
     demo.add_argument("--scale", type=float, default=1.0, help="the simulated volume")
+    demo.add_argument("--file-drop", action="store_true",
+                      help="the nightly days land as files too (no API pulls)")
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("headline", help="headline numbers").set_defaults(func=cmd_headline)
     suites = sub.add_parser("suites", help="the gate's expectation suites, as JSON")
@@ -488,6 +534,8 @@ def main(argv: list[str] | None = None) -> int:
     ui.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW__API__PORT") or 8080))
     ui.add_argument("--timeout", type=float, default=600,
                     help="seconds to wait for Airflow to come up")
+    ui.add_argument("--file-drop", action="store_true",
+                    help="no simulated APIs: the platforms are file drops (or real APIs)")
     ui.set_defaults(func=cmd_ui)
     af = sub.add_parser("airflow", help="the airflow CLI with this project's settings")
     af.add_argument("rest", nargs=argparse.REMAINDER)

@@ -9,13 +9,14 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-from revwh.core.config import before_start_message, settings, start_date
+from revwh.core.config import before_start_message, pull_mode, settings, start_date
 from revwh.core.errors import BeforeFirstDay
 from revwh.core.intervals import days_in
 from revwh.core.sources import SOURCES, Source, enabled_sources, missing_sources
 from revwh.gate import evidence, privacy, runner
 from revwh.ingest import extract, load
-from revwh.ops import retention
+from revwh.ingest.pull import runner as pull
+from revwh.ops import connections, retention
 from revwh.publish import marts
 from revwh.transform import dbt_runner
 from revwh.warehouse import lease, schema
@@ -36,6 +37,25 @@ def check_interval(start: datetime, end: datetime) -> list[str]:
 
 def platform_sources(platform: str) -> list[Source]:
     return [s for s in enabled_sources().values() if s.platform == platform]
+
+
+def pull_platform(platform: str, start: datetime, end: datetime,
+                  landing_url: str | None = None, tag: str | None = None) -> list[dict] | None:
+    """Pull the platform's API into the landing zone (REVWH_PULL_<PLATFORM>=api): the interval's
+    days and each source's lookback days, landed all or nothing, as the file drop lands them.
+    None when the platform is a file drop (the default): another tool lands its files."""
+    if pull_mode(platform) != "api":
+        log.info("%s: file drop (REVWH_PULL_%s=file): nothing to pull", platform,
+                 platform.upper())
+        return None
+    landing = landing_url or settings().landing_url
+    landed = pull.pull(platform, start, end, connections.credentials(platform), landing,
+                       platform_sources(platform), tag=tag)
+    log.info("%s: %d files pulled (%d new, %d later pulls, %d unchanged)", platform,
+             len(landed), sum(f["status"] == "new" for f in landed),
+             sum(f["status"] == "version" for f in landed),
+             sum(f["status"] == "unchanged" for f in landed))
+    return landed
 
 
 def extract_platform(platform: str, start: datetime, end: datetime,
