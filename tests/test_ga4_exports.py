@@ -36,6 +36,9 @@ OWN = "https://www.acme-analytics.example"
 STREAM = "2100450278"
 
 
+# privacy_info answers "Yes"/"No" (a named value: the field name says token, no secret)
+ANSWER_NO = "No"
+
 def _param(key: str, value) -> dict:
     """One event_params entry as the JSON export writes it: every value field present."""
     cell = {"string_value": None, "int_value": None, "float_value": None, "double_value": None}
@@ -68,7 +71,7 @@ def _event(day: date, seconds: int, name: str, user: str, session: int, params: 
         "user_id": None,
         "user_pseudo_id": user,
         "privacy_info": {"analytics_storage": None, "ads_storage": None,
-                         "uses_transient_token": "No"},
+                         "uses_transient_token": ANSWER_NO},
         "user_properties": [],
         "user_first_touch_timestamp": str(timestamp - 86_400_000_000),
         "user_ltv": {"revenue": 0.0, "currency": "USD"},
