@@ -118,7 +118,7 @@ def test_an_empty_day_and_drift(fake, store, tmp_path, conn, monkeypatch):
     def records(self, platform, entity, day):
         if day == START + timedelta(days=1):
             return iter(())
-        return ({**r, "privacy_info": "x"} for r in original(self, platform, entity, day))
+        return ({**r, "consent_mode_v3": "x"} for r in original(self, platform, entity, day))
 
     monkeypatch.setattr(Store, "records", records)
     fake.bigquery.schemas.clear()  # rendered again from the changed records
@@ -132,4 +132,4 @@ def test_an_empty_day_and_drift(fake, store, tmp_path, conn, monkeypatch):
     assert load_file(conn, EVENTS, empty, locate(EVENTS, empty, str(tmp_path)).url
                      ).rows_loaded == 0
     result = load_file(conn, EVENTS, START, locate(EVENTS, START, str(tmp_path)).url)
-    assert result.new_fields == ("privacy_info",) and result.rows_loaded > 0
+    assert result.new_fields == ("consent_mode_v3",) and result.rows_loaded > 0

@@ -172,6 +172,21 @@ class FakeServer:
         self.stop()
 
 
+_CA: list = []
+
+
+def _process_ca():
+    """One test CA, and one server certificate, for the whole process: gRPC reads its roots
+    file (GRPC_DEFAULT_SSL_ROOTS_FILE_PATH) once, at its first channel, so every Google Ads fake
+    a process starts must be signed by the CA that first file held."""
+    if not _CA:
+        import trustme
+
+        ca = trustme.CA()
+        _CA.append((ca, ca.issue_cert("127.0.0.1", "localhost")))
+    return _CA[0]
+
+
 class TestCA:
     """A certificate authority for the loopback fakes (trustme, a dev dependency): the server's
     TLS context, and the CA file a client trusts."""
@@ -179,10 +194,7 @@ class TestCA:
     __test__ = False  # not a pytest class
 
     def __init__(self, folder: Path) -> None:
-        import trustme
-
-        self.ca = trustme.CA()
-        self.cert = self.ca.issue_cert("127.0.0.1", "localhost")
+        self.ca, self.cert = _process_ca()
         folder.mkdir(parents=True, exist_ok=True)
         self.ca_file = folder / "revwh-test-ca.pem"
         self.ca.cert_pem.write_to_path(str(self.ca_file))
