@@ -123,6 +123,12 @@ def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_fact
         services.stop()
 
 
+def _expected_state(task_id: str) -> str:
+    """Every task succeeds, but the pulls: the platforms here are file drops (REVWH_PULL_<P>
+    unset), so each pull_<platform> task skips and its extract runs."""
+    return "skipped" if task_id.startswith("pull_") else "success"
+
+
 def test_every_task_ran_on_the_celery_worker(celery_run: dict):
     """Every task that needs a worker ran on the Celery worker; the dbt model tasks (Cosmos
     WATCHER: one task builds, the others report their model) started and ended in the
@@ -136,7 +142,7 @@ def test_every_task_ran_on_the_celery_worker(celery_run: dict):
                 and not ti["task_id"].startswith("dbt_build.dbt_producer_watcher")}
     assert len(watchers) >= 90  # a task per model and seed, and one for each one's tests
     for ti in tis:
-        assert ti["state"] == "success", ti["task_id"]
+        assert ti["state"] == _expected_state(ti["task_id"]), ti["task_id"]
         assert ti["queue"] == celery_run["queue"], ti["task_id"]
     # the worker took each other task instance off the queue and ran it ...
     executed = [line for line in celery_run["worker_log"].splitlines()
@@ -164,7 +170,7 @@ def test_a_cleared_model_task_rebuilds_just_that_model(celery_run: dict):
     # the model, its tests and what follows the build (with the lease's setup and teardown)
     assert rerun == {CLEARED, f"{CLEARED[:-4]}.test", "claim_build", "audit", "publish",
                      "release_build", "summary"}, rerun
-    assert all(ti["state"] == "success" for ti in after.values())
+    assert all(ti["state"] == _expected_state(ti["task_id"]) for ti in after.values())
     # the cleared task ran its own model's dbt command in the worker (not the whole build)
     log = celery_run["cleared_log"]
     assert "--select" in log and "daily_channel_performance" in log, log[-3000:]
@@ -178,7 +184,7 @@ def test_a_rerun_of_the_day_runs_the_one_dbt_build_again(celery_run: dict):
     rerun = {ti["task_id"]: ti for ti in celery_run["rerun"]}
     assert rerun[PRODUCER]["try_number"] == after[PRODUCER]["try_number"] + 1
     for task_id, ti in rerun.items():
-        assert ti["state"] == "success", task_id
+        assert ti["state"] == _expected_state(task_id), task_id
         if task_id.startswith("dbt_build."):
             assert ti["try_number"] == after[task_id]["try_number"] + 1, task_id
     log = celery_run["producer_log"]

@@ -215,7 +215,7 @@ def test_an_empty_mart_never_crashes_the_gate(pg_server: str, monkeypatch):
                      "kwargs": {"min_value": 0, "max_value": 10}}
 
         def suites(required: bool):
-            return lambda days, schema, url: [SuiteSpec(
+            return lambda days, schema, url, **_: [SuiteSpec(
                 name="empty_daily", table="empty_daily", scope="day", expectations=[row_count],
                 origin="test", interval_column="spend_date", rows_required=required)]
 

@@ -360,7 +360,7 @@ UI_SIMULATED_DAYS = 14  # the simulated company's days behind `revwh ui`: up to 
 def cmd_ui(args: argparse.Namespace) -> int:
     """airflow standalone in a session of its own: once it is up, unpause the project's DAGs
     and print the login. SIGINT or SIGTERM here (a terminal's Ctrl-C reaches only this process)
-    stops every component within about 25 seconds: SIGINT to standalone's process group, then
+    stops every component within about 20 seconds: SIGINT to standalone's process group, then
     SIGTERM and SIGKILL to whatever of the stack is left (revwh.ops.processes)."""
     import signal
 
@@ -408,7 +408,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
             f"  (from {services.passwords_file})",
             f"DAGs loaded and unpaused: {', '.join(UI_DAGS)}",
             "Ctrl-C stops Airflow (the scheduler, its workers, the API server, the DAG",
-            "processor and the triggerer) within about 25 seconds.",
+            "processor and the triggerer) within about 20 seconds.",
         ]
         width = max(map(len, banner)) + 4
         print("\n" + "=" * width + "\n" + "\n".join(f"  {line}" for line in banner) + "\n"

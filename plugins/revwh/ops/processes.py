@@ -26,7 +26,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-STOP_GRACE_SECONDS = 15.0
+STOP_GRACE_SECONDS = 10.0
 TERM_GRACE_SECONDS = 5.0
 PR_SET_CHILD_SUBREAPER = 36
 
