@@ -88,55 +88,50 @@ class _Session:
         self.refreshed = True
         return True
 
+    def _json(self, request) -> dict:
+        """request() (a call with _preload_content=False) as parsed JSON, its failures in the
+        retry policy's terms: a timeout or dropped connection is transient, a 401 refreshes the
+        token once where the Connection allows it, an HTTP status is classified."""
+        try:
+            response = request()
+        except urllib3.exceptions.HTTPError as error:
+            raise Transient("timeout" if "timed out" in str(error).lower()
+                            else "connection", None, type(error).__name__) from error
+        except Exception as error:
+            status = getattr(error, "status", None)
+            if status == 401 and self._refresh():
+                return self._json(request)
+            if isinstance(status, int):
+                headers = dict(getattr(error, "headers", None) or {})
+                classify_http(status, headers, _short(getattr(error, "body", b"")))
+                if status == 0:
+                    raise Transient("connection", None, str(error)[:100]) from error
+            raise
+        return json.loads(response.data)
+
     def call(self, endpoint: str, day, api: str, method: str, *args, **kwargs) -> dict:
         """client.<api>.<method>(...) under the retry policy, as parsed JSON."""
 
-        def once() -> dict:
-            try:
-                response = getattr(self.api(api), method)(
-                    *args, _preload_content=False,
-                    _request_timeout=self.ctx.policy.timeout_seconds, **kwargs)
-            except urllib3.exceptions.HTTPError as error:
-                raise Transient("timeout" if "timed out" in str(error).lower()
-                                else "connection", None, type(error).__name__) from error
-            except Exception as error:
-                status = getattr(error, "status", None)
-                if status == 401 and self._refresh():
-                    return once()
-                if isinstance(status, int):
-                    headers = dict(getattr(error, "headers", None) or {})
-                    classify_http(status, headers, _short(getattr(error, "body", b"")))
-                    if status == 0:
-                        raise Transient("connection", None, str(error)[:100]) from error
-                raise
-            return json.loads(response.data)
+        def request():
+            return getattr(self.api(api), method)(
+                *args, _preload_content=False,
+                _request_timeout=self.ctx.policy.timeout_seconds, **kwargs)
 
-        return self.ctx.call(once, endpoint, day)
+        return self.ctx.call(lambda: self._json(request), endpoint, day)
 
     def get(self, endpoint: str, day, path: str, query: dict) -> dict:
         """A v1 endpoint through the client's own HTTP transport (same TLS, timeout, auth)."""
-        def once() -> dict:
+
+        def request():
             api_client = self.api("crm.owners.owners_api").api_client
             headers = {"Authorization": f"Bearer {self.client.access_token}",
                        "Accept": "application/json"}
-            try:
-                response = api_client.rest_client.request(
-                    "GET", api_client.configuration.host + path, headers=headers,
-                    query_params=list(query.items()), _preload_content=False,
-                    _request_timeout=self.ctx.policy.timeout_seconds)
-            except urllib3.exceptions.HTTPError as error:
-                raise Transient("timeout" if "timed out" in str(error).lower()
-                                else "connection", None, type(error).__name__) from error
-            except Exception as error:
-                status = getattr(error, "status", None)
-                if status == 401 and self._refresh():
-                    return once()
-                if isinstance(status, int):
-                    classify_http(status, dict(getattr(error, "headers", None) or {}))
-                raise
-            return json.loads(response.data)
+            return api_client.rest_client.request(
+                "GET", api_client.configuration.host + path, headers=headers,
+                query_params=list(query.items()), _preload_content=False,
+                _request_timeout=self.ctx.policy.timeout_seconds)
 
-        return self.ctx.call(once, endpoint, day)
+        return self.ctx.call(lambda: self._json(request), endpoint, day)
 
 
 def _short(body) -> str:
