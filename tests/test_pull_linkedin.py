@@ -1,9 +1,13 @@
 """The LinkedIn Marketing API pull (httpx) against its loopback fake: the file drop's raw rows,
-and the failure modes: 429, 5xx, a timeout, an expired token refreshed, an empty day, drift."""
+and the failure modes: 429, 5xx, a timeout, an expired token refreshed, an empty day, drift,
+a response cut off mid-way; a day streamed in with flat memory."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from pull_support import (
@@ -21,6 +25,7 @@ from revwh.core.errors import PullFailed
 from revwh.core.sources import SOURCES as ALL
 from revwh.ingest.extract import locate
 from revwh.ingest.load import load_file
+from revwh.ingest.pull.linkedin import stream_elements
 from revwh.ingest.pull.runner import pull
 from revwh.simulate.company import LINKEDIN
 from revwh.simulate.fakes import linkedin as fake_linkedin
@@ -127,3 +132,52 @@ def test_a_new_field_is_drift_not_a_failure(fake, tmp_path, conn, monkeypatch):
     source = ALL["linkedin_ads__ad_analytics"]
     result = load_file(conn, source, START, locate(source, START, str(tmp_path)).url)
     assert result.new_fields == ("videoViews",) and result.rows_loaded > 0
+
+
+def test_a_response_cut_off_mid_day_is_rewound_and_pulled_again(fake, store, tmp_path,
+                                                                 monkeypatch):
+    """The day streams into its file element by element: a connection dropped half-way leaves
+    no partial element and no duplicate once the day is requested again."""
+    waits = fast_policy(monkeypatch)
+    day = START + timedelta(days=3)
+    expected = list(store.records("linkedin_ads", "ad_analytics", day))
+    assert len(expected) >= 3 and len(json.dumps(expected)) > 900  # cut after 400 bytes
+    when = f"(year:{day.year},month:{day.month},day:{day.day})"
+    fake.fail(f"dateRange=(start:{when}", 200, cut_after=400)
+    _pull(fake, tmp_path, day, 1)
+    assert len(waits) == 1  # the cut was retried once
+    cut = [s for _, p, s in fake.log if p.startswith("/rest/adAnalytics") and
+           f"year:{day.year},month:{day.month},day:{day.day}" in unquote(p)]
+    assert len(cut) == 2
+    landed = locate(ALL["linkedin_ads__ad_analytics"], day, str(tmp_path))
+    lines = [json.loads(line) for line in Path(landed.url).read_text().splitlines()]
+    assert lines == expected
+
+
+def test_a_day_streams_in_with_flat_memory(tmp_path):
+    """stream_elements reads a 40 MB response in 64 kB chunks: its peak allocation is a small
+    fraction of the body (the whole body parsed at once would need several times its size)."""
+    import tracemalloc
+
+    element = {"pivotValues": ["urn:li:sponsoredCreative:1"], "impressions": 100,
+               "clicks": 3, "costInLocalCurrency": "12.34", "dateRange": {"start": {
+                   "year": 2026, "month": 1, "day": 1}, "end": {"year": 2026, "month": 1,
+                                                            "day": 1}}}
+    one = json.dumps(element).encode()
+    count = 200_000
+
+    def chunks():
+        yield b'{"paging":{},"elements":['
+        batch = b",".join([one] * 500)
+        for n in range(count // 500):
+            yield (b"," if n else b"") + batch
+        yield b"]}"
+
+    size = sum(len(c) for c in chunks())
+    assert size > 40_000_000
+    tracemalloc.start()
+    seen = sum(1 for _ in stream_elements(chunks()))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert seen == count
+    assert peak < size / 20, f"peak {peak} bytes for a {size}-byte day"

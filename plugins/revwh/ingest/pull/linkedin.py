@@ -1,6 +1,10 @@
 """LinkedIn Marketing API (REST, versioned by the `LinkedIn-Version` header; httpx):
 
-- `ad_analytics`: adAnalytics `q=analytics`, pivot CREATIVE, DAILY, one request per day;
+- `ad_analytics`: adAnalytics `q=analytics`, pivot CREATIVE, DAILY, one request per day. The
+  analytics finder has no pages (one response holds the day, up to 15,000 elements), so the
+  response is parsed as it streams in (ijson) and each element written to the day's landing file
+  as it is read: memory stays flat however large the day. A response cut off mid-way is
+  rewound out of the file and requested again;
 - `accounts`: the ad account (a daily snapshot);
 - `campaign_groups`, `campaigns`, `creatives`: every object of the account (cursor pages,
   `pageToken`, to the end), landed on the day it was last modified.
@@ -12,13 +16,16 @@ Credentials (Connection `revwh_linkedin_ads`): password = access token (scope `r
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 
 import httpx
+import ijson
 
 from revwh.ingest.pull import http
 from revwh.ingest.pull.base import PullContext
+from revwh.ingest.pull.landing import DayFile
 
 BASE_URL = "https://api.linkedin.com"
 OAUTH_URL = "https://www.linkedin.com"
@@ -68,12 +75,7 @@ def pull(ctx: PullContext) -> None:
         client.auth = auth
         if (source := ctx.source("ad_analytics")) is not None:
             for day in ctx.days_for(source):
-                staged = ctx.batch.open(source, day)
-                query = _analytics_query(account, day)
-                page = ctx.call(lambda q=query: http.get_json(client, f"/rest/adAnalytics?{q}"),
-                                "rest/adAnalytics", day)
-                for element in page.get("elements", []):
-                    staged.write_record(element)
+                _analytics_day(ctx, client, account, day, ctx.batch.open(source, day))
         if (source := ctx.source("accounts")) is not None:
             record = ctx.call(lambda: http.get_json(client, f"/rest/adAccounts/{account}"),
                               f"rest/adAccounts/{account}")
@@ -93,6 +95,37 @@ def pull(ctx: PullContext) -> None:
                 day = datetime.fromtimestamp(int(stamp) / 1000, UTC).date()
                 if day in staged:
                     staged[day].write_record(record)
+
+
+def _analytics_day(ctx: PullContext, client: httpx.Client, account: str, day: date,
+                   staged: DayFile) -> None:
+    """One day of adAnalytics, streamed element by element into its staged file."""
+    path = f"/rest/adAnalytics?{_analytics_query(account, day)}"
+
+    def once() -> None:
+        mark = staged.mark()
+        try:
+            with http.stream(client, path) as response:
+                for element in stream_elements(response.iter_bytes()):
+                    staged.write_record(element)
+        except BaseException:
+            staged.rewind(mark)  # a retry writes the day again from where it started
+            raise
+
+    ctx.call(once, "rest/adAnalytics", day)
+
+
+def stream_elements(chunks) -> Iterator[dict]:
+    """The `elements` of a JSON response read chunk by chunk, each yielded once complete;
+    numbers as json.loads gives them (int or float), so a pulled record equals a dropped one."""
+    elements = ijson.sendable_list()
+    parser = ijson.items_coro(elements, "elements.item", use_float=True)
+    for chunk in chunks:
+        parser.send(chunk)
+        yield from elements
+        del elements[:]
+    parser.close()
+    yield from elements
 
 
 def _analytics_query(account: str, day: date) -> str:

@@ -5,7 +5,9 @@ the API does."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from datetime import date
 from urllib.parse import unquote
 
@@ -66,8 +68,7 @@ def build(store: SimStore, server: FakeServer | None = None,
         if not found:
             return json_response({"status": 400, "message": "dateRange required"}, 400)
         day = date(*map(int, found.groups()))
-        return json_response({"elements": list(store.records(PLATFORM, "ad_analytics", day)),
-                              "paging": {"start": 0, "count": 10, "links": []}})
+        return Response(200, _elements_body(store.records(PLATFORM, "ad_analytics", day)))
 
     def refresh(request: Request) -> Response:
         form = dict(pair.split("=", 1) for pair in request.body.decode().split("&") if pair)
@@ -85,3 +86,12 @@ def build(store: SimStore, server: FakeServer | None = None,
                  guarded(paged("creatives")))
     server.route("POST", r"/oauth/v2/accessToken", refresh)
     return server
+
+
+def _elements_body(records) -> Iterator[bytes]:
+    """{"paging": ..., "elements": [...]} written as it is read (chunked), as the API streams a
+    large day: a record at a time, never the whole day in memory."""
+    yield b'{"paging":{"start":0,"count":10,"links":[]},"elements":['
+    for n, record in enumerate(records):
+        yield (b"," if n else b"") + json.dumps(record, separators=(",", ":")).encode()
+    yield b"]}"

@@ -27,6 +27,8 @@ class Fault:
     delay: float = 0.0  # seconds before answering (a timeout, when longer than the client's)
     times: int = 1
     method: str | None = None
+    cut_after: int | None = None  # status 200: the real answer, its connection dropped after
+    #                               this many bytes of the body (a response cut off mid-way)
 
 
 @dataclass
@@ -58,6 +60,23 @@ def json_response(payload: object, status: int = 200, headers: dict | None = Non
 
 
 Handler = Callable[..., Response]
+
+
+def _cut(limit: int, response: Response) -> Response:
+    """The response, its body ending after `limit` bytes with the connection dropped."""
+    body = [response.body] if isinstance(response.body, bytes) else response.body
+
+    def chunks():
+        left = limit
+        for chunk in body:
+            if len(chunk) >= left:
+                yield chunk[:left]
+                raise ConnectionAbortedError("cut by a fault")
+            left -= len(chunk)
+            yield chunk
+        raise ConnectionAbortedError("cut by a fault")
+
+    return Response(response.status, chunks(), response.headers, response.content_type)
 
 
 class FakeServer:
@@ -100,8 +119,13 @@ class FakeServer:
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.cut_after is not None:
+                return _cut(fault.cut_after, self._route(request))
             if fault.status:
                 return Response(fault.status, fault.body, fault.headers)
+        return self._route(request)
+
+    def _route(self, request: Request) -> Response:
         for method, pattern, handler in self.routes:
             match = pattern.match(request.path)
             if method == request.method and match:
@@ -139,9 +163,14 @@ class FakeServer:
                     return
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                for chunk in response.body:
-                    if chunk:
-                        self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                try:
+                    for chunk in response.body:
+                        if chunk:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                except ConnectionAbortedError:  # a cut: no last chunk, the connection closed
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self.wfile.write(b"0\r\n\r\n")
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle  # noqa: N815
