@@ -8,7 +8,9 @@
    functions (revwh.ops.pipeline): pull (each platform, its lookback included), extract + load,
    then the dbt build, the audit and the publish. Goal: pull + load <= 30% of the night.
 3. Peak memory of one platform's pull (its own process, peak RSS) when a day's responses are
-   10x larger (scale 1 vs 10). Goal: flat.
+   10x larger (scale 1 vs 10). Goal: flat. The ad platforms' daily rows follow the simulated
+   company's fixed set of ads, not its scale: at 10x each of their daily performance rows is
+   served ten times (AD_ROWS), so their day is 10x larger too.
 
 The warehouse: WAREHOUSE_URL (or the embedded PostgreSQL), database revwh_bench_pull.
 """
@@ -30,6 +32,18 @@ from pathlib import Path
 START = date(2026, 9, 1)
 DATABASE = "revwh_bench_pull"
 PLATFORMS = ("ecb", "linkedin_ads", "meta_ads", "hubspot", "salesforce", "ga4", "google_ads")
+# the ad platforms' daily performance rows, which do not grow with the simulated company's scale
+AD_ROWS = (("google_ads", "campaign_stats"), ("google_ads", "ad_group_stats"),
+           ("google_ads", "ad_stats"), ("meta_ads", "ads_insights"),
+           ("linkedin_ads", "ad_analytics"))
+
+
+def _inflate(root: Path, times: int) -> None:
+    """Each ad platform's daily performance rows, each served `times` times."""
+    for platform, entity in AD_ROWS:
+        for path in (root / platform / entity).glob("dt=*/*"):
+            lines = [line for line in path.read_bytes().splitlines() if line.strip()]
+            path.write_bytes(b"".join(line + b"\n" for line in lines for _ in range(times)))
 
 
 def _serve(scale: float, days: int, folder: str, pipe) -> None:
@@ -40,6 +54,8 @@ def _serve(scale: float, days: int, folder: str, pipe) -> None:
 
     store = SimStore(Path(folder) / "sim", SimConfig(start=START, days=days, seed=42,
                                                       scale=scale))
+    if scale > 1:
+        _inflate(store.root, round(scale))
     with FakeSuite(store, Path(folder) / "ca") as suite:
         pipe.send({p: suite.credentials(p) for p in PLATFORMS} | {
             "_env": suite.environment()})

@@ -3,6 +3,11 @@ worker, Redis as the broker and the result backend in PostgreSQL (the scheduler,
 DAG processor and triggerer as separate processes, as in docker-compose.yml: the dbt model
 tasks of Cosmos' WATCHER mode defer to the triggerer).
 
+The warehouse is an Airflow Connection here, as a deployment keeps it (REVWH_WAREHOUSE_CONN_ID,
+AIRFLOW_CONN_REVWH_WAREHOUSE), and WAREHOUSE_URL points nowhere: a task that read the warehouse
+any other way would fail. The cleared model task's dbt runs on Cosmos' profile of that
+Connection.
+
 Redis: REVWH_TEST_REDIS_URL if set (.ci/run sets it when a Redis answers on 127.0.0.1:6379,
 e.g. redis://127.0.0.1:6379/11), else a redis-server of its own on a free port if the binary
 is installed, else the test is skipped saying so. Its Celery queue is named for the test
@@ -25,6 +30,7 @@ from revwh.ops.airflow_services import AirflowServices, free_port, services_env
 from revwh.simulate.company import Company, SimConfig
 from revwh.simulate.writers import write_extracts
 from revwh.transform.cosmos_build import MANIFEST_PATH
+from revwh.warehouse.connection import url_parts
 
 # Starting Airflow and running the DAG (a dbt build a run) takes minutes, many more on a busy
 # machine: more than the suite's per-test limit.
@@ -79,9 +85,17 @@ def celery_run(redis_url: str, warehouse: str, airflow_db_factory, database_fact
     write_extracts(Company(SimConfig(start=DAY, days=1, seed=3, scale=0.1, mess=False)), landing,
                    crm="hubspot")
     queue = f"revwh_test_{os.getpid()}"
+    parts = url_parts(url)
+    connection = {"conn_type": "postgres", "host": parts["host"], "port": int(parts["port"]),
+                  "login": parts["user"], "schema": parts["dbname"],
+                  # Cosmos' mapping wants a password; trust authentication ignores it
+                  "password": parts["password"] or "unused-under-trust-auth"}
     base = {
         **os.environ, **airflow_env(),
-        "WAREHOUSE_URL": url, "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_url,
+        "WAREHOUSE_URL": "postgresql://nobody@127.0.0.1:1/not_the_warehouse",
+        "REVWH_WAREHOUSE_CONN_ID": "revwh_warehouse",
+        "AIRFLOW_CONN_REVWH_WAREHOUSE": json.dumps(connection),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": airflow_url,
         "REVWH_HOME": str(home), "LANDING_URL": str(landing), "CRM": "hubspot",
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
@@ -175,6 +189,9 @@ def test_a_cleared_model_task_rebuilds_just_that_model(celery_run: dict):
     log = celery_run["cleared_log"]
     assert "--select" in log and "daily_channel_performance" in log, log[-3000:]
     assert "1 of 1" in log, log[-3000:]
+    # on the profile Cosmos wrote from the warehouse's Airflow Connection
+    assert "Using user-supplied profiles.yml" not in log, log[-3000:]
+    assert "in cache" in log and "using profile" in log, log[-3000:]
 
 
 def test_a_rerun_of_the_day_runs_the_one_dbt_build_again(celery_run: dict):

@@ -321,3 +321,83 @@ def test_each_run_owns_one_day(dag):
     assert (interval.start, interval.end) == (datetime(2026, 9, 2, tzinfo=UTC),
                                               datetime(2026, 9, 3, tzinfo=UTC))
     assert dag.max_active_runs == 1
+
+
+WAREHOUSE_CONN = ('{"conn_type": "postgres", "host": "wh.example", "port": 6543, '
+                  '"login": "etl", "password": "p@ss/word", "schema": "warehouse", '
+                  '"extra": {"sslmode": "require", "keepalives_idle": "30"}}')
+
+
+def test_the_warehouse_connection_wins_over_warehouse_url(monkeypatch):
+    """REVWH_WAREHOUSE_CONN_ID names an Airflow Connection (here AIRFLOW_CONN_<ID>, JSON): the
+    warehouse URL, dbt's variables and the interceptor come from it, not WAREHOUSE_URL."""
+    from types import SimpleNamespace
+
+    from revwh.transform.dbt_runner import dbt_env
+    from revwh.warehouse.connection import url_parts, warehouse_url
+
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://nobody@127.0.0.1:1/not_this_one")
+    monkeypatch.setenv("REVWH_WAREHOUSE_CONN_ID", "revwh_warehouse")
+    monkeypatch.setenv("AIRFLOW_CONN_REVWH_WAREHOUSE", WAREHOUSE_CONN)
+    monkeypatch.setenv("REVWH_PII_SALT", "test-salt")
+    url = warehouse_url()
+    assert url == "postgresql://etl:p%40ss%2Fword@wh.example:6543/warehouse?sslmode=require"
+    assert url_parts(url) == {"host": "wh.example", "port": "6543", "user": "etl",
+                              "password": "p@ss/word", "dbname": "warehouse",
+                              "sslmode": "require"}
+    operator = SimpleNamespace(env={}, vars=None)
+    runtime_dbt_settings({}, operator)
+    assert operator.env == dbt_env() and operator.env["REVWH_PG_HOST"] == "wh.example"
+    assert operator.env["REVWH_PG_SSLMODE"] == "require"
+
+
+@pytest.mark.parametrize("value, message", [
+    (None, "the Airflow Connection revwh_warehouse cannot be read"),
+    ('{"conn_type": "http", "host": "wh.example", "schema": "warehouse"}',
+     "must be of type postgres with a host and a schema"),
+    ('{"conn_type": "postgres", "host": "wh.example"}',
+     "must be of type postgres with a host and a schema"),
+])
+def test_a_missing_or_wrong_warehouse_connection_names_the_setting(monkeypatch, value, message):
+    from revwh.core.errors import WarehouseError
+    from revwh.warehouse.connection import warehouse_url
+
+    monkeypatch.setenv("REVWH_WAREHOUSE_CONN_ID", "revwh_warehouse")
+    if value is None:
+        monkeypatch.delenv("AIRFLOW_CONN_REVWH_WAREHOUSE", raising=False)
+    else:
+        monkeypatch.setenv("AIRFLOW_CONN_REVWH_WAREHOUSE", value)
+    with pytest.raises(WarehouseError, match=message) as raised:
+        warehouse_url()
+    assert "REVWH_WAREHOUSE_CONN_ID" in str(raised.value)
+
+
+def test_cosmos_builds_the_dbt_profile_from_the_warehouse_connection(monkeypatch, tmp_path):
+    """With REVWH_WAREHOUSE_CONN_ID the Cosmos tasks' profile is Cosmos' postgres mapping of the
+    Connection (read at run time): the same target as profiles.yml, the password as an
+    environment variable, never in the profile file."""
+    import yaml
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    from revwh.transform.cosmos_build import profile_config
+
+    monkeypatch.delenv("REVWH_WAREHOUSE_CONN_ID", raising=False)
+    assert profile_config().profile_mapping is None
+    monkeypatch.setenv("REVWH_WAREHOUSE_CONN_ID", "revwh_warehouse")
+    monkeypatch.setenv("AIRFLOW_CONN_REVWH_WAREHOUSE", WAREHOUSE_CONN)
+    config = profile_config()
+    mapping = config.profile_mapping
+    assert isinstance(mapping, PostgresUserPasswordProfileMapping)
+    assert mapping.conn_id == "revwh_warehouse"
+    with config.ensure_profile() as (path, env):
+        text = path.read_text()
+        written = yaml.safe_load(text)
+    target = written["revenue_warehouse"]["outputs"]["warehouse"]
+    ours = yaml.safe_load(
+        (DBT_PROJECT_DIR / "profiles.yml").read_text())["revenue_warehouse"]["outputs"][
+            "warehouse"]
+    assert {k: target[k] for k in ("schema", "threads", "connect_timeout")} == \
+        {k: ours[k] for k in ("schema", "threads", "connect_timeout")}
+    assert (target["host"], target["port"], target["user"], target["dbname"],
+            target["sslmode"]) == ("wh.example", 6543, "etl", "warehouse", "require")
+    assert "p@ss/word" not in text and list(env.values()) == ["p@ss/word"]

@@ -1,6 +1,9 @@
 """All settings in one place, read from the environment.
 
 - WAREHOUSE_URL: PostgreSQL URL of the warehouse database (default: the embedded PostgreSQL)
+- REVWH_WAREHOUSE_CONN_ID: the id of an Airflow Connection (type postgres) holding the
+  warehouse; when set it wins over WAREHOUSE_URL, in the DAG's tasks (Cosmos builds the dbt
+  profile from it: its postgres profile mapping) and in the CLI (revwh.warehouse.connection)
 - LANDING_URL: where extracts land, a folder or an fsspec URL (default: $REVWH_HOME/landing)
 - REVWH_HOME: local state: embedded PostgreSQL, Airflow home, logs (default: <project>/.local)
 - EMBEDDED_PG_PORT: TCP port of the embedded PostgreSQL on 127.0.0.1 (default: 54329)
@@ -114,6 +117,7 @@ class Settings:
     evidence_keep_days: int = 30
     evidence_keep_runs: int = 10
     log_keep_days: int = 30
+    warehouse_conn_id: str | None = None
 
     @property
     def embedded_pg_dir(self) -> Path:
@@ -161,6 +165,7 @@ def settings() -> Settings:
         evidence_keep_days=_int_setting("REVWH_EVIDENCE_KEEP_DAYS", 30),
         evidence_keep_runs=_int_setting("REVWH_EVIDENCE_KEEP_RUNS", 10),
         log_keep_days=_int_setting("REVWH_LOG_KEEP_DAYS", 30),
+        warehouse_conn_id=os.environ.get("REVWH_WAREHOUSE_CONN_ID") or None,
     )
 
 

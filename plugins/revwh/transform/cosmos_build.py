@@ -53,6 +53,10 @@ _PARSE_URL = "postgresql://dbt@127.0.0.1:5432/manifest"
 _PARSE_SALT = "placeholder-not-used-for-parsing"
 
 
+# profiles.yml's target settings besides the connection (a Connection's profile gets them too)
+PROFILE_ARGS = {"schema": "staging", "threads": 4, "connect_timeout": 10}
+
+
 class ManifestMissing(WarehouseError):
     """The dbt manifest the DAG is rendered from has not been produced."""
 
@@ -133,6 +137,25 @@ def runtime_dbt_settings(context: Any, operator: Any) -> None:
     operator.vars = variables
 
 
+def profile_config():
+    """dbt's profile for the Cosmos tasks: with REVWH_WAREHOUSE_CONN_ID, Cosmos' postgres
+    profile mapping of that Airflow Connection (read when a task runs, never at parse time; the
+    password reaches dbt as an environment variable, not in a file); else the project's
+    profiles.yml, whose variables the interceptor sets from WAREHOUSE_URL or the embedded
+    server. The target's other settings are the same either way."""
+    from cosmos import ProfileConfig
+    from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+    conn_id = settings().warehouse_conn_id
+    if not conn_id:
+        return ProfileConfig(profile_name="revenue_warehouse", target_name="warehouse",
+                             profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml")
+    return ProfileConfig(
+        profile_name="revenue_warehouse", target_name="warehouse",
+        profile_mapping=PostgresUserPasswordProfileMapping(
+            conn_id=conn_id, profile_args=PROFILE_ARGS))
+
+
 def dbt_task_group(group_id: str = GROUP_ID, mode: str | None = None, **kwargs: Any):
     """The Cosmos DbtTaskGroup of the nightly build: a task per model and seed, each model's
     tests after it (TestBehavior.AFTER_EACH), a task per test of several models after all of
@@ -140,7 +163,7 @@ def dbt_task_group(group_id: str = GROUP_ID, mode: str | None = None, **kwargs: 
     check_manifest()
     apply_telemetry_off()
     os.environ.setdefault("AIRFLOW__COSMOS__ENABLE_TELEMETRY", "False")
-    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
     mode = mode or execution_mode()
@@ -156,8 +179,7 @@ def dbt_task_group(group_id: str = GROUP_ID, mode: str | None = None, **kwargs: 
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=DBT_PROJECT_DIR,
                                      manifest_path=MANIFEST_PATH, install_dbt_deps=False),
-        profile_config=ProfileConfig(profile_name="revenue_warehouse", target_name="warehouse",
-                                     profiles_yml_filepath=DBT_PROJECT_DIR / "profiles.yml"),
+        profile_config=profile_config(),
         execution_config=execution,
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST, emit_datasets=False,
