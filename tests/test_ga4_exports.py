@@ -12,7 +12,9 @@ float_value / double_value).
 
 GA4 is the only platform (no ad platform, no CRM file): the run loads, builds, audits and
 publishes (issue 18 items 6, 7 and 8), and the published marts hold the channels and conversions
-the rows say.
+the rows say. Beside it, one ECB daily reference rates file (eurofxref.csv as the ECB publishes
+it: "Date, USD, JPY, ..., " and one line of rates per euro; the rates are the fixture's): a
+purchase in euros is converted into the reporting currency (USD) at its rate.
 """
 
 from __future__ import annotations
@@ -265,6 +267,15 @@ def rows_2024() -> list[dict]:
         _event(d, 190, "sign_up", "9999.09", 1717408900,
                {"page_location": f"{OWN}/welcome", "page_referrer": f"{OWN}/signup"}, v,
                last_click=direct),
+        # then a purchase in euros: value 50 EUR (the site's own figure); GA4 wrote it in the
+        # property's currency (USD) at Google's rate, 54.31, in purchase_revenue, and in
+        # purchase_revenue_in_usd and event_value_in_usd; the warehouse converts the 50 EUR at
+        # the ECB rate: 50 x 1.0850 = 54.25 USD
+        _event(d, 230, "purchase", "9999.09", 1717408900,
+               {"page_location": f"{OWN}/checkout", "transaction_id": "T-2024-EUR",
+                "value": 50.0, "currency": "EUR"}, v,
+               event_value_in_usd=54.31, ecommerce=_purchase(54.31, "T-2024-EUR"),
+               items=[ITEM], last_click=direct),
         # a Google Ads click; a purchase carrying its revenue three ways (counted once)
         _event(d, 300, "session_start", "1010.10", 1717409100,
                {"page_location": f"{OWN}/?gclid=CjwKCAjw"}, v,
@@ -277,6 +288,17 @@ def rows_2024() -> list[dict]:
 
 
 VINTAGES = {DAY_2020: rows_2020, DAY_2023: rows_2023, DAY_2024: rows_2024}
+
+# The ECB's daily file of Friday 31 May 2024, the newest publication loaded: Monday 3 June's
+# purchase in euros takes its rate (as spend on a day without a publication does), 1.0850 USD
+# per euro. Its header and line end with ", " as the ECB writes them.
+ECB_DAY = date(2024, 5, 31)
+ECB_FILE = ("Date, USD, JPY, BGN, CZK, DKK, GBP, HUF, PLN, RON, SEK, CHF, ISK, NOK, TRY, AUD, "
+            "BRL, CAD, CNY, HKD, IDR, ILS, INR, KRW, MXN, MYR, NZD, PHP, SGD, THB, ZAR, \n"
+            "31 May 2024, 1.0850, 170.88, 1.9558, 24.716, 7.4605, 0.8500, 390.08, 4.2648, "
+            "4.9762, 11.4230, 0.9788, 150.10, 11.3655, 34.9842, 1.6313, 5.6174, 1.4782, "
+            "7.8577, 8.4813, 17637.58, 4.0253, 90.4745, 1495.54, 18.4710, 5.1061, 1.7627, "
+            "63.544, 1.4653, 39.857, 20.3598, \n")
 
 
 def _write(landing: Path, day: date, rows: list[dict]) -> None:
@@ -303,9 +325,17 @@ def ga4_only(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
     landing = tmp_path_factory.mktemp("ga4-landing")
     for day, rows in VINTAGES.items():
         _write(landing, day, rows())
+    ecb = landing / "ecb" / "fx_rates" / f"dt={ECB_DAY.isoformat()}"
+    ecb.mkdir(parents=True)
+    (ecb / "eurofxref.csv").write_text(ECB_FILE)
     saved = {key: os.environ.get(key) for key in ("WAREHOUSE_URL", "PLATFORMS", "CRM")}
-    os.environ.update({"WAREHOUSE_URL": url, "PLATFORMS": "ga4", "CRM": "hubspot"})
+    os.environ.update({"WAREHOUSE_URL": url, "PLATFORMS": "ecb", "CRM": "hubspot"})
     try:
+        start = datetime(ECB_DAY.year, ECB_DAY.month, ECB_DAY.day, tzinfo=UTC)
+        rates = pipeline.load_platform("ecb", pipeline.extract_platform(
+            "ecb", start, start + timedelta(days=1), str(landing)), run_id="ecb")
+        assert [(r["day"], r["rows_loaded"]) for r in rates] == [("2024-05-31", 1)]
+        os.environ["PLATFORMS"] = "ga4"
         loads, audits, published = [], [], {}
         for day in VINTAGES:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -339,7 +369,7 @@ def test_the_documented_export_fields_are_known_not_drift(ga4_only):
     # every vintage loads whole, and none of its documented fields is reported as new
     loads = [result for results in ga4_only["loads"] for result in results]
     assert {(r["day"], r["rows_loaded"], r["rows_quarantined"]) for r in loads} == {
-        ("2020-11-02", 15, 0), ("2023-09-04", 6, 0), ("2024-06-03", 8, 0)}
+        ("2020-11-02", 15, 0), ("2023-09-04", 6, 0), ("2024-06-03", 9, 0)}
     assert len(loads) == 3 and [list(r["new_fields"]) for r in loads] == [[], [], []]
     rows = rows_2020() + rows_2023() + rows_2024()
     assert set().union(*rows) <= set(SOURCES["ga4__events"].known)
@@ -395,7 +425,8 @@ def test_web_conversions_by_day_and_channel(ga4_only):
         (DAY_2023, "direct"): (1, 1, 0, Decimal("0.00")),
         (DAY_2023, "display"): (1, 0, 0, Decimal("0.00")),  # a session, no conversion
         (DAY_2023, "paid_search"): (1, 1, 1, Decimal("200.00")),
-        (DAY_2024, "direct"): (1, 1, 0, Decimal("0.00")),
+        # sign_up, and 50 EUR at the ECB's 1.0850 (not GA4's 54.31 in USD)
+        (DAY_2024, "direct"): (1, 2, 1, Decimal("54.25")),
         (DAY_2024, "email"): (1, 1, 0, Decimal("0.00")),
         (DAY_2024, "paid_search"): (1, 1, 1, Decimal("99.99")),  # revenue counted once
     }
@@ -404,7 +435,15 @@ def test_web_conversions_by_day_and_channel(ga4_only):
              r["currency"]) for r in rows if r["conversions"]} == {
         (Decimal("0.00"), 0, Decimal("0.00"), None, "USD")}
     assert [r["cost_per_conversion"] for r in rows if not r["conversions"]] == [None]
-    assert sum(r["web_revenue"] for r in rows) == Decimal("465.74")
+    assert sum(r["web_revenue"] for r in rows) == Decimal("519.99")  # 465.74 in USD + 54.25
+    # each value in its own currency, from the field the precedence picks
+    values = query_rows(ga4_only["url"], """
+        select event_name, value, value_currency, value_field
+        from intermediate.int_ga4__conversions where value is not null order by event_at""")
+    assert [(r["value"], r["value_currency"], r["value_field"]) for r in values] == [
+        (Decimal("120.5"), "USD", "value"), (Decimal("30.0"), "USD", "event_value_in_usd"),
+        (Decimal("15.25"), "USD", "value"), (Decimal("200.0"), "USD", "purchase_revenue"),
+        (Decimal("50.0"), "EUR", "value"), (Decimal("99.99"), "USD", "value")]
 
 
 def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
