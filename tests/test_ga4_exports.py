@@ -353,7 +353,7 @@ def ga4_only(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
             start, end, loads, {"checks": len(report.checks), "passed": report.passed},
             published)
         yield {"url": url, "loads": loads, "audits": audits, "published": published,
-               "summary": summary}
+               "summary": summary, "landing": landing}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -477,12 +477,14 @@ def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
     ({"conversions": [{"event": "purchase"}, {"event": "purchase", "value": True}]},
      "web.conversions"),
     ({"conversions": [{"value": True}]}, "web.conversions"),
+    ({"currency": "usd"}, "web.currency"),
 ])
 def test_the_contract_names_a_wrong_web_section(tmp_path: Path, monkeypatch, web: dict,
                                                 message: str):
     assert contract.web()["own_domains"] == ["acme-analytics.example"]
     assert [c["event"] for c in contract.web()["conversions"]] == [
         "generate_lead", "sign_up", "purchase"]
+    assert contract.web()["currency"] == "USD"
     changed = yaml.safe_load(contract.contract_path().read_text())
     changed["web"] = web
     path = tmp_path / "lead_definition.yml"
@@ -490,3 +492,57 @@ def test_the_contract_names_a_wrong_web_section(tmp_path: Path, monkeypatch, web
     monkeypatch.setenv("LEAD_DEFINITION_FILE", str(path))
     with pytest.raises(contract.ContractError, match=message):
         contract.load()
+
+
+def _conversion_values(url: str) -> set[tuple]:
+    return {(r["user_pseudo_id"], r["value"], r["value_currency"], r["value_field"])
+            for r in query_rows(url, """
+        select sessions.user_pseudo_id, conversions.value, conversions.value_currency,
+               conversions.value_field
+        from intermediate.int_ga4__conversions as conversions
+        inner join intermediate.int_ga4__sessions as sessions using (session_key)
+        where conversions.value is not null and conversions.value_currency <> 'EUR'""")}
+
+
+def test_a_value_without_a_rate_fails_the_build_and_a_contract_change_rebuilds(ga4_only):
+    """Runs last: it changes the fixture's warehouse. The day of 3 June 2024 pulled again with
+    a purchase in Argentine pesos, a currency the ECB does not publish: the nightly build
+    (incremental) takes the event in, and the mart's build fails naming the currency and the day
+    (the mart keeps its last rows); it is neither 0 nor left out. Then the contract's
+    web.currency changes: the conversions built before the window are rebuilt too."""
+    from revwh.core.errors import WarehouseError
+    from revwh.ops import pipeline
+    from revwh.transform.dbt_runner import run_dbt
+
+    url, landing = ga4_only["url"], ga4_only["landing"]
+    pesos = _event(DAY_2024, 600, "purchase", "1010.10", 1717409100,
+                   {"page_location": f"{OWN}/checkout", "value": 90000, "currency": "ars"}, 2024,
+                   last_click=_last_click("google", "cpc", "brand-2024", google_ads=True))
+    _write(landing, DAY_2024, [*rows_2024(), pesos])
+    start = datetime(DAY_2024.year, DAY_2024.month, DAY_2024.day, tzinfo=UTC)
+    files = pipeline.extract_platform("ga4", start, start + timedelta(days=1), str(landing))
+    assert [r["rows_loaded"] for r in pipeline.load_platform("ga4", files, "ga4_ars")] == [10]
+    models = ["-s", "int_ga4__conversions", "int_fx_rates__daily", "web_conversions_daily"]
+    with pytest.raises(WarehouseError, match=r"web_conversions_daily: no ECB rate for ARS on "
+                                             r"2024-06-03 \(GA4 purchase of 90000 ARS"):
+        run_dbt(["run", *models], url=url)
+    assert ("1010.10", Decimal("90000"), "ARS", "value") in _conversion_values(url)
+    kept = query_rows(url, "select sum(web_revenue) as total from audit.web_conversions_daily")
+    assert kept[0]["total"] == Decimal("519.99")
+
+    # the property's currency changes: 2023's purchase_revenue (a partition long before the
+    # window) is in it now, and every row carries the new definition's md5
+    changed = json.loads(json.dumps(contract.load()))
+    changed["web"]["currency"] = "GBP"
+    run_dbt(["run", "-s", "int_ga4__conversions"], url=url,
+            extra_vars={"lead_definition": changed})
+    assert _conversion_values(url) == {
+        ("1111.01", Decimal("120.5"), "USD", "value"),  # their own currency parameter
+        ("5555.05", Decimal("15.25"), "USD", "value"),
+        ("1010.10", Decimal("99.99"), "USD", "value"),
+        ("1010.10", Decimal("90000"), "ARS", "value"),
+        ("4444.04", Decimal("30.0"), "USD", "event_value_in_usd"),
+        ("6666.06", Decimal("200.0"), "GBP", "purchase_revenue")}  # the property's currency
+    assert query_rows(url, "select count(distinct definition_md5) as md5s, count(*) as events"
+                           " from intermediate.int_ga4__conversions") == [
+        {"md5s": 1, "events": 12}]
