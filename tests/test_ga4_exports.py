@@ -12,7 +12,9 @@ float_value / double_value).
 
 GA4 is the only platform (no ad platform, no CRM file): the run loads, builds, audits and
 publishes (issue 18 items 6, 7 and 8), and the published marts hold the channels and conversions
-the rows say.
+the rows say. Beside it, one ECB daily reference rates file (eurofxref.csv as the ECB publishes
+it: "Date, USD, JPY, ..., " and one line of rates per euro; the rates are the fixture's): a
+purchase in euros is converted into the reporting currency (USD) at its rate.
 """
 
 from __future__ import annotations
@@ -265,6 +267,15 @@ def rows_2024() -> list[dict]:
         _event(d, 190, "sign_up", "9999.09", 1717408900,
                {"page_location": f"{OWN}/welcome", "page_referrer": f"{OWN}/signup"}, v,
                last_click=direct),
+        # then a purchase in euros: value 50 EUR (the site's own figure); GA4 wrote it in the
+        # property's currency (USD) at Google's rate, 54.31, in purchase_revenue, and in
+        # purchase_revenue_in_usd and event_value_in_usd; the warehouse converts the 50 EUR at
+        # the ECB rate: 50 x 1.0850 = 54.25 USD
+        _event(d, 230, "purchase", "9999.09", 1717408900,
+               {"page_location": f"{OWN}/checkout", "transaction_id": "T-2024-EUR",
+                "value": 50.0, "currency": "EUR"}, v,
+               event_value_in_usd=54.31, ecommerce=_purchase(54.31, "T-2024-EUR"),
+               items=[ITEM], last_click=direct),
         # a Google Ads click; a purchase carrying its revenue three ways (counted once)
         _event(d, 300, "session_start", "1010.10", 1717409100,
                {"page_location": f"{OWN}/?gclid=CjwKCAjw"}, v,
@@ -277,6 +288,17 @@ def rows_2024() -> list[dict]:
 
 
 VINTAGES = {DAY_2020: rows_2020, DAY_2023: rows_2023, DAY_2024: rows_2024}
+
+# The ECB's daily file of Friday 31 May 2024, the newest publication loaded: Monday 3 June's
+# purchase in euros takes its rate (as spend on a day without a publication does), 1.0850 USD
+# per euro. Its header and line end with ", " as the ECB writes them.
+ECB_DAY = date(2024, 5, 31)
+ECB_FILE = ("Date, USD, JPY, BGN, CZK, DKK, GBP, HUF, PLN, RON, SEK, CHF, ISK, NOK, TRY, AUD, "
+            "BRL, CAD, CNY, HKD, IDR, ILS, INR, KRW, MXN, MYR, NZD, PHP, SGD, THB, ZAR, \n"
+            "31 May 2024, 1.0850, 170.88, 1.9558, 24.716, 7.4605, 0.8500, 390.08, 4.2648, "
+            "4.9762, 11.4230, 0.9788, 150.10, 11.3655, 34.9842, 1.6313, 5.6174, 1.4782, "
+            "7.8577, 8.4813, 17637.58, 4.0253, 90.4745, 1495.54, 18.4710, 5.1061, 1.7627, "
+            "63.544, 1.4653, 39.857, 20.3598, \n")
 
 
 def _write(landing: Path, day: date, rows: list[dict]) -> None:
@@ -303,9 +325,17 @@ def ga4_only(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
     landing = tmp_path_factory.mktemp("ga4-landing")
     for day, rows in VINTAGES.items():
         _write(landing, day, rows())
+    ecb = landing / "ecb" / "fx_rates" / f"dt={ECB_DAY.isoformat()}"
+    ecb.mkdir(parents=True)
+    (ecb / "eurofxref.csv").write_text(ECB_FILE)
     saved = {key: os.environ.get(key) for key in ("WAREHOUSE_URL", "PLATFORMS", "CRM")}
-    os.environ.update({"WAREHOUSE_URL": url, "PLATFORMS": "ga4", "CRM": "hubspot"})
+    os.environ.update({"WAREHOUSE_URL": url, "PLATFORMS": "ecb", "CRM": "hubspot"})
     try:
+        start = datetime(ECB_DAY.year, ECB_DAY.month, ECB_DAY.day, tzinfo=UTC)
+        rates = pipeline.load_platform("ecb", pipeline.extract_platform(
+            "ecb", start, start + timedelta(days=1), str(landing)), run_id="ecb")
+        assert [(r["day"], r["rows_loaded"]) for r in rates] == [("2024-05-31", 1)]
+        os.environ["PLATFORMS"] = "ga4"
         loads, audits, published = [], [], {}
         for day in VINTAGES:
             start = datetime(day.year, day.month, day.day, tzinfo=UTC)
@@ -323,7 +353,7 @@ def ga4_only(pg_server: str, tmp_path_factory: pytest.TempPathFactory):
             start, end, loads, {"checks": len(report.checks), "passed": report.passed},
             published)
         yield {"url": url, "loads": loads, "audits": audits, "published": published,
-               "summary": summary}
+               "summary": summary, "landing": landing}
     finally:
         for key, value in saved.items():
             if value is None:
@@ -339,7 +369,7 @@ def test_the_documented_export_fields_are_known_not_drift(ga4_only):
     # every vintage loads whole, and none of its documented fields is reported as new
     loads = [result for results in ga4_only["loads"] for result in results]
     assert {(r["day"], r["rows_loaded"], r["rows_quarantined"]) for r in loads} == {
-        ("2020-11-02", 15, 0), ("2023-09-04", 6, 0), ("2024-06-03", 8, 0)}
+        ("2020-11-02", 15, 0), ("2023-09-04", 6, 0), ("2024-06-03", 9, 0)}
     assert len(loads) == 3 and [list(r["new_fields"]) for r in loads] == [[], [], []]
     rows = rows_2020() + rows_2023() + rows_2024()
     assert set().union(*rows) <= set(SOURCES["ga4__events"].known)
@@ -395,7 +425,8 @@ def test_web_conversions_by_day_and_channel(ga4_only):
         (DAY_2023, "direct"): (1, 1, 0, Decimal("0.00")),
         (DAY_2023, "display"): (1, 0, 0, Decimal("0.00")),  # a session, no conversion
         (DAY_2023, "paid_search"): (1, 1, 1, Decimal("200.00")),
-        (DAY_2024, "direct"): (1, 1, 0, Decimal("0.00")),
+        # sign_up, and 50 EUR at the ECB's 1.0850 (not GA4's 54.31 in USD)
+        (DAY_2024, "direct"): (1, 2, 1, Decimal("54.25")),
         (DAY_2024, "email"): (1, 1, 0, Decimal("0.00")),
         (DAY_2024, "paid_search"): (1, 1, 1, Decimal("99.99")),  # revenue counted once
     }
@@ -404,7 +435,15 @@ def test_web_conversions_by_day_and_channel(ga4_only):
              r["currency"]) for r in rows if r["conversions"]} == {
         (Decimal("0.00"), 0, Decimal("0.00"), None, "USD")}
     assert [r["cost_per_conversion"] for r in rows if not r["conversions"]] == [None]
-    assert sum(r["web_revenue"] for r in rows) == Decimal("465.74")
+    assert sum(r["web_revenue"] for r in rows) == Decimal("519.99")  # 465.74 in USD + 54.25
+    # each value in its own currency, from the field the precedence picks
+    values = query_rows(ga4_only["url"], """
+        select event_name, value, value_currency, value_field
+        from intermediate.int_ga4__conversions where value is not null order by event_at""")
+    assert [(r["value"], r["value_currency"], r["value_field"]) for r in values] == [
+        (Decimal("120.5"), "USD", "value"), (Decimal("30.0"), "USD", "event_value_in_usd"),
+        (Decimal("15.25"), "USD", "value"), (Decimal("200.0"), "USD", "purchase_revenue"),
+        (Decimal("50.0"), "EUR", "value"), (Decimal("99.99"), "USD", "value")]
 
 
 def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
@@ -438,12 +477,14 @@ def test_ga4_alone_audits_and_publishes_with_the_ad_marts_empty(ga4_only):
     ({"conversions": [{"event": "purchase"}, {"event": "purchase", "value": True}]},
      "web.conversions"),
     ({"conversions": [{"value": True}]}, "web.conversions"),
+    ({"currency": "usd"}, "web.currency"),
 ])
 def test_the_contract_names_a_wrong_web_section(tmp_path: Path, monkeypatch, web: dict,
                                                 message: str):
     assert contract.web()["own_domains"] == ["acme-analytics.example"]
     assert [c["event"] for c in contract.web()["conversions"]] == [
         "generate_lead", "sign_up", "purchase"]
+    assert contract.web()["currency"] == "USD"
     changed = yaml.safe_load(contract.contract_path().read_text())
     changed["web"] = web
     path = tmp_path / "lead_definition.yml"
@@ -451,3 +492,57 @@ def test_the_contract_names_a_wrong_web_section(tmp_path: Path, monkeypatch, web
     monkeypatch.setenv("LEAD_DEFINITION_FILE", str(path))
     with pytest.raises(contract.ContractError, match=message):
         contract.load()
+
+
+def _conversion_values(url: str) -> set[tuple]:
+    return {(r["user_pseudo_id"], r["value"], r["value_currency"], r["value_field"])
+            for r in query_rows(url, """
+        select sessions.user_pseudo_id, conversions.value, conversions.value_currency,
+               conversions.value_field
+        from intermediate.int_ga4__conversions as conversions
+        inner join intermediate.int_ga4__sessions as sessions using (session_key)
+        where conversions.value is not null and conversions.value_currency <> 'EUR'""")}
+
+
+def test_a_value_without_a_rate_fails_the_build_and_a_contract_change_rebuilds(ga4_only):
+    """Runs last: it changes the fixture's warehouse. The day of 3 June 2024 pulled again with
+    a purchase in Argentine pesos, a currency the ECB does not publish: the nightly build
+    (incremental) takes the event in, and the mart's build fails naming the currency and the day
+    (the mart keeps its last rows); it is neither 0 nor left out. Then the contract's
+    web.currency changes: the conversions built before the window are rebuilt too."""
+    from revwh.core.errors import WarehouseError
+    from revwh.ops import pipeline
+    from revwh.transform.dbt_runner import run_dbt
+
+    url, landing = ga4_only["url"], ga4_only["landing"]
+    pesos = _event(DAY_2024, 600, "purchase", "1010.10", 1717409100,
+                   {"page_location": f"{OWN}/checkout", "value": 90000, "currency": "ars"}, 2024,
+                   last_click=_last_click("google", "cpc", "brand-2024", google_ads=True))
+    _write(landing, DAY_2024, [*rows_2024(), pesos])
+    start = datetime(DAY_2024.year, DAY_2024.month, DAY_2024.day, tzinfo=UTC)
+    files = pipeline.extract_platform("ga4", start, start + timedelta(days=1), str(landing))
+    assert [r["rows_loaded"] for r in pipeline.load_platform("ga4", files, "ga4_ars")] == [10]
+    models = ["-s", "int_ga4__conversions", "int_fx_rates__daily", "web_conversions_daily"]
+    with pytest.raises(WarehouseError, match=r"web_conversions_daily: no ECB rate for ARS on "
+                                             r"2024-06-03 \(GA4 purchase of 90000 ARS"):
+        run_dbt(["run", *models], url=url)
+    assert ("1010.10", Decimal("90000"), "ARS", "value") in _conversion_values(url)
+    kept = query_rows(url, "select sum(web_revenue) as total from audit.web_conversions_daily")
+    assert kept[0]["total"] == Decimal("519.99")
+
+    # the property's currency changes: 2023's purchase_revenue (a partition long before the
+    # window) is in it now, and every row carries the new definition's md5
+    changed = json.loads(json.dumps(contract.load()))
+    changed["web"]["currency"] = "GBP"
+    run_dbt(["run", "-s", "int_ga4__conversions"], url=url,
+            extra_vars={"lead_definition": changed})
+    assert _conversion_values(url) == {
+        ("1111.01", Decimal("120.5"), "USD", "value"),  # their own currency parameter
+        ("5555.05", Decimal("15.25"), "USD", "value"),
+        ("1010.10", Decimal("99.99"), "USD", "value"),
+        ("1010.10", Decimal("90000"), "ARS", "value"),
+        ("4444.04", Decimal("30.0"), "USD", "event_value_in_usd"),
+        ("6666.06", Decimal("200.0"), "GBP", "purchase_revenue")}  # the property's currency
+    assert query_rows(url, "select count(distinct definition_md5) as md5s, count(*) as events"
+                           " from intermediate.int_ga4__conversions") == [
+        {"md5s": 1, "events": 12}]

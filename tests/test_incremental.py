@@ -38,8 +38,8 @@ DAYS = 14  # every ad day is restated two days later
 # after night 8's load: the window then starts on day 4, so days 1-3 are left as they were;
 # night 14 catches up on four nights' loads).
 BUILDS = (6, 7, 9, 14)
-INCREMENTAL = ("int_ga4__sessions", "int_ga4__sessions_daily", "int_ad_spend__daily_stats",
-               "int_people__touchpoints")
+INCREMENTAL = ("int_ga4__sessions", "int_ga4__sessions_daily", "int_ga4__conversions",
+               "int_ad_spend__daily_stats", "int_people__touchpoints")
 PULL = re.compile(r"__v(\d{8})")
 
 

@@ -34,3 +34,17 @@
     {%- endfor -%}
     ({{ events | join(', ') if events else 'null' }})
 {%- endmacro %}
+
+{#- The GA4 property's currency (the contract's web.currency; the reporting currency when
+    absent): what ecommerce.purchase_revenue is in, and a value without a currency parameter. -#}
+{% macro ga4_property_currency() -%}
+    {{ return((var('lead_definition').get('web') or {}).get('currency') or reporting_currency()) }}
+{%- endmacro %}
+
+{#- An md5 of what int_ga4__conversions stores by the contract (the conversion events, which
+    carry a value, the property's currency): a change makes its next run rebuild every row. -#}
+{% macro ga4_conversions_fingerprint() -%}
+    {%- set conversions = (var('lead_definition').get('web') or {}).get('conversions') or [] -%}
+    {{ return(local_md5(tojson({'conversions': conversions,
+                                'currency': ga4_property_currency()}))) }}
+{%- endmacro %}

@@ -10,18 +10,27 @@
 
 {#- The first day an incremental run rebuilds (a SQL expression): lookback_days before the
     newest `day_column` in `relation` (of its rows that pass `where`, if given); -infinity for
-    an empty table. -#}
-{% macro incremental_window_start(relation, day_column, where=none) -%}
+    an empty table, and for one whose rows carry another `fingerprint` ([column, value]: see
+    window_fingerprint below). -#}
+{% macro incremental_window_start(relation, day_column, where=none, fingerprint=none) -%}
+    {%- if fingerprint -%}
+    (select case
+        when (select {{ fingerprint[0] }} from {{ relation }} limit 1) = '{{ fingerprint[1] }}'
+            then {{ incremental_window_start(relation, day_column, where) }}
+        else '-infinity'::date
+     end)
+    {%- else -%}
     (select coalesce(max({{ day_column }}) - {{ var('lookback_days') | int }}, '-infinity'::date)
      from {{ relation }}{% if where %} where {{ where }}{% endif %})
+    {%- endif -%}
 {%- endmacro %}
 
 
 {#- The same first day as a date literal (the SQL expression while dbt parses), so that the
     planner reads the window through the column's index: against a subquery it assumes a third
     of the table and reads all of it. -#}
-{% macro incremental_window_first_day(relation, day_column, where=none) -%}
-    {{- date_literal(incremental_window_start(relation, day_column, where)) -}}
+{% macro incremental_window_first_day(relation, day_column, where=none, fingerprint=none) -%}
+    {{- date_literal(incremental_window_start(relation, day_column, where, fingerprint)) -}}
 {%- endmacro %}
 
 
@@ -41,7 +50,10 @@
     window_day_column: the day the window is counted on; window_delete_column: the column, a day
     or timestamp, whose rows from the window's first day minus window_delete_margin_days on are
     deleted; rows whose unique_key the new rows carry go too), then insert the new rows. Unlike
-    delete+insert by key, a row that a restatement dropped does not linger. -#}
+    delete+insert by key, a row that a restatement dropped does not linger. Config
+    window_fingerprint [column, value]: when the target's rows carry another value (what the
+    table stores by a setting changed), every row goes (the model must then select every row:
+    incremental_window_first_day with the same fingerprint gives -infinity). -#}
 {% macro get_incremental_window_sql(arg_dict) %}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set source = arg_dict['temp_relation'] -%}
@@ -50,6 +62,14 @@
     {%- set delete_column = config.get('window_delete_column') or day_column -%}
     {%- set margin = config.get('window_delete_margin_days') or 0 -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    {%- set fingerprint = config.get('window_fingerprint') -%}
+    {%- if fingerprint %}
+
+    {#- all the rows carry one fingerprint: the first row's says (a one-time filter: when it
+        is the current one, the table is not read) #}
+    delete from {{ target }}
+    where (select {{ fingerprint[0] }} from {{ target }} limit 1) is distinct from '{{ fingerprint[1] }}';
+    {%- endif %}
     {#- the first day as a literal: against a subquery the planner read the whole table #}
     delete from {{ target }}
     where {{ delete_column }} >= {{ incremental_window_first_day(target, day_column) }} - {{ margin | int }};

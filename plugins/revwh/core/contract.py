@@ -97,10 +97,14 @@ def _check(doc: Any, path: Path) -> None:
                      f"{channel!r} is not a channel of the taxonomy")
     web = doc.get("web") or {}
     if not isinstance(web, dict):
-        fail("web", "expected a mapping (own_domains, conversions)")
+        fail("web", "expected a mapping (own_domains, conversions, currency)")
     for domain in web.get("own_domains") or []:
         if not isinstance(domain, str) or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
             fail("web.own_domains", f"{domain!r} is not a lower-case domain such as example.com")
+    property_currency = web.get("currency")
+    if property_currency is not None and not (
+            isinstance(property_currency, str) and re.fullmatch(r"[A-Z]{3}", property_currency)):
+        fail("web.currency", f"{property_currency!r} is not an ISO 4217 code such as EUR")
     events = [c.get("event") if isinstance(c, dict) else None
               for c in web.get("conversions") or []]
     if not all(isinstance(e, str) and e for e in events) or len(set(events)) != len(events):
@@ -135,10 +139,12 @@ def channels() -> list[str]:
 
 
 def web() -> dict[str, Any]:
-    """The website's own domains and conversion events (the contract's optional ``web``)."""
+    """The website's own domains, conversion events and GA4 property currency (the contract's
+    optional ``web``; the currency defaults to the reporting currency)."""
     section = load().get("web") or {}
     return {"own_domains": list(section.get("own_domains") or []),
-            "conversions": list(section.get("conversions") or [])}
+            "conversions": list(section.get("conversions") or []),
+            "currency": str(section.get("currency") or reporting_currency())}
 
 
 def dbt_vars() -> dict[str, Any]:

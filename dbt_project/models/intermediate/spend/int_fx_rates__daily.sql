@@ -18,6 +18,12 @@ daily_stats as (
 
 ),
 
+ga4_conversions as (
+
+    select * from {{ ref('int_ga4__conversions') }}
+
+),
+
 published as (
 
     -- one rate per publication day and currency: a weekend file repeats Friday's publication,
@@ -43,11 +49,16 @@ published_with_euro as (
 
 bounds as (
 
-    -- from the first publication to the last, and on to the last spend day if spend runs
-    -- past the last publication (those days carry the last rate forward)
+    -- from the first publication to the last, and on to the last spend day or web
+    -- conversion day if they run past the last publication (a weekend: those days carry the
+    -- last rate forward)
     select
         min(rate_date) as first_day,
-        greatest(max(rate_date), (select max(spend_date) from daily_stats)) as last_day
+        greatest(
+            max(rate_date),
+            (select max(spend_date) from daily_stats),
+            (select max(event_date) from ga4_conversions)
+        ) as last_day
     from published
 
 ),

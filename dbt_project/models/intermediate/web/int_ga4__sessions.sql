@@ -185,32 +185,43 @@ sessions as (
 
 ),
 
-attributed as (
+vintaged as (
 
+    -- which shape the session's source comes from, in order of preference: GA4's own last
+    -- click (2024+), collected_traffic_source (2023+), else the parameters and UTMs
     select
         *,
         case
             when last_click_source is not null or last_click_medium is not null
-                then last_click_source
+                then 'last_click'
             when collected_source is not null or collected_medium is not null
-                then collected_source
+                then 'collected'
+            else 'legacy'
+        end as traffic_vintage
+    from sessions
+
+),
+
+attributed as (
+
+    select
+        *,
+        case traffic_vintage
+            when 'last_click' then last_click_source
+            when 'collected' then collected_source
             else legacy_source
         end as source,
-        case
-            when last_click_source is not null or last_click_medium is not null
-                then last_click_medium
-            when collected_source is not null or collected_medium is not null
-                then collected_medium
+        case traffic_vintage
+            when 'last_click' then last_click_medium
+            when 'collected' then collected_medium
             else legacy_medium
         end as medium,
-        case
-            when last_click_source is not null or last_click_medium is not null
-                then last_click_campaign
-            when collected_source is not null or collected_medium is not null
-                then collected_campaign
+        case traffic_vintage
+            when 'last_click' then last_click_campaign
+            when 'collected' then collected_campaign
             else legacy_campaign
         end as campaign
-    from sessions
+    from vintaged
 
 )
 

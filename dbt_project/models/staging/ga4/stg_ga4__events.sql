@@ -52,11 +52,14 @@ renamed as (
         record #>> '{geo,country}' as geo_country,
         record ->> 'stream_id' as stream_id,
         (record #>> '{ecommerce,purchase_revenue}')::numeric as purchase_revenue,
+        (record #>> '{ecommerce,purchase_revenue_in_usd}')::numeric as purchase_revenue_in_usd,
         (record ->> 'event_value_in_usd')::numeric as event_value_in_usd,
         coalesce(
             {{ ga4_param('value', 'double_value') }},
             {{ ga4_param('value', 'int_value') }}
         )::numeric as value_param,
+        -- the currency of the value parameter (ISO 4217), as the site sent it
+        nullif(upper(btrim({{ ga4_param('currency') }})), '') as currency_param,
         {{ lineage_columns() }}
 
     from source
