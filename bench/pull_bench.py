@@ -9,8 +9,9 @@
    then the dbt build, the audit and the publish. Goal: pull + load <= 30% of the night.
 3. Peak memory of one platform's pull (its own process, peak RSS) when a day's responses are
    10x larger (scale 1 vs 10). Goal: flat. The ad platforms' daily rows follow the simulated
-   company's fixed set of ads, not its scale: at 10x each of their daily performance rows is
-   served ten times (AD_ROWS), so their day is 10x larger too.
+   company's fixed set of ads (a few dozen a day), not its scale: for this figure each of their
+   daily performance rows (AD_ROWS) is served AD_COPIES times at 1x (an account of thousands of
+   ads) and ten times that at 10x.
 
 The warehouse: WAREHOUSE_URL (or the embedded PostgreSQL), database revwh_bench_pull.
 """
@@ -46,7 +47,10 @@ def _inflate(root: Path, times: int) -> None:
             path.write_bytes(b"".join(line + b"\n" for line in lines for _ in range(times)))
 
 
-def _serve(scale: float, days: int, folder: str, pipe) -> None:
+AD_COPIES = 200
+
+
+def _serve(scale: float, days: int, folder: str, pipe, ad_copies: int = 1) -> None:
     """A child process: the simulated company's fakes, until told to stop."""
     from revwh.simulate.company import SimConfig
     from revwh.simulate.fakes.store import SimStore
@@ -54,8 +58,8 @@ def _serve(scale: float, days: int, folder: str, pipe) -> None:
 
     store = SimStore(Path(folder) / "sim", SimConfig(start=START, days=days, seed=42,
                                                       scale=scale))
-    if scale > 1:
-        _inflate(store.root, round(scale))
+    if ad_copies > 1:
+        _inflate(store.root, ad_copies)
     with FakeSuite(store, Path(folder) / "ca") as suite:
         pipe.send({p: suite.credentials(p) for p in PLATFORMS} | {
             "_env": suite.environment()})
@@ -63,11 +67,11 @@ def _serve(scale: float, days: int, folder: str, pipe) -> None:
 
 
 class Fakes:
-    def __init__(self, scale: float, days: int) -> None:
+    def __init__(self, scale: float, days: int, ad_copies: int = 1) -> None:
         self.folder = tempfile.mkdtemp(prefix="revwh-bench-pull-")
         self.pipe, child = multiprocessing.Pipe()
         self.process = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(scale, days, self.folder, child), daemon=True)
+            target=_serve, args=(scale, days, self.folder, child, ad_copies), daemon=True)
         self.process.start()
         self.credentials = self.pipe.recv()
 
@@ -202,7 +206,7 @@ def _measure(platform: str, credentials: str) -> None:
 def memory(scales: list[float], platforms: tuple[str, ...] = PLATFORMS) -> dict:
     out: dict = {}
     for scale in scales:
-        fakes = Fakes(scale, 1)
+        fakes = Fakes(scale, 1, ad_copies=round(scale * AD_COPIES))
         try:
             for platform in platforms:
                 env = {**os.environ, **fakes.credentials["_env"]}
