@@ -10,6 +10,8 @@ The fixtures are written by hand from the documented export shapes, not from the
 - tests/fixtures/crm_with_emails: emails (one person in two records), every exclusion reason,
   a lead without an email, a won deal and an open one with amounts, and a row whose local time
   does not exist (quarantined, not dropped).
+- tests/fixtures/crm_deletions: an export that keeps deleted leads and deals, marked by a yes/no
+  column or a deletion moment, and a yes/no cell that is neither (quarantined).
 
 Each export is loaded with revwh.ingest.load.load_file and built with `dbt build`; the tests
 assert mart figures.
@@ -26,6 +28,7 @@ import pytest
 
 from revwh.core.sources import ALL_SOURCES
 from revwh.gate import contract_suites, reconciliation_suites
+from revwh.ingest import crm_report
 from revwh.ingest.crm_spec import load_mapping, map_row
 from revwh.ingest.load import load_file
 from revwh.transform.dbt_runner import run_dbt
@@ -73,6 +76,13 @@ def funnel(database_factory, tmp_path_factory):
 def small(database_factory, tmp_path_factory):
     return _build(database_factory, tmp_path_factory.mktemp("byo-home"),
                   "revwh_test_byo_small", "crm_with_emails", "leads.csv", "deals.csv",
+                  date(2024, 3, 31))
+
+
+@pytest.fixture(scope="module")
+def deletions(database_factory, tmp_path_factory):
+    return _build(database_factory, tmp_path_factory.mktemp("byo-home"),
+                  "revwh_test_byo_deletions", "crm_deletions", "leads.csv", "deals.csv",
                   date(2024, 3, 31))
 
 
@@ -221,3 +231,51 @@ def test_the_gate_contract_rules_hold_with_and_without_emails(request, name: str
     for check, query in built.rules.items():
         rows = _rows(built.url, query.replace("{batch}", "audit.dim_people").replace("\\:", ":"))
         assert rows == [], check
+
+
+def test_a_deleted_lead_or_deal_is_excluded_and_counted(deletions):
+    # L-6's "maybe" is no yes/no value: quarantined, naming the row, field, column and value
+    assert deletions.loaded["leads"].rows_loaded == 6
+    assert deletions.loaded["leads"].rows_quarantined == 1
+    assert deletions.loaded["deals"].rows_loaded == 4
+    quarantined = _rows(deletions.url, """
+        select line_number, reason from ops.quarantine where source = 'csv_crm__leads'""")
+    assert quarantined == [(7, 'is_deleted: column "deleted" value "maybe" is not a yes/no '
+                               "value (true/false, yes/no, y/n, t/f or 1/0, any case; empty "
+                               "for no value)")]
+    # ana (L-1 live, L-4 deleted) and eve stay; L-2 (yes) and L-3 (deleted_on alone) are
+    # deleted people; L-5, a test address also deleted, counts as test
+    people = _rows(deletions.url, """
+        select crm_record_id, current_stage from audit.dim_people order by 1""")
+    assert people == [("L-1", "opportunity"), ("L-7", "customer")]  # D-1 is open
+    exclusions = {reason: (records, people) for reason, records, people in _rows(
+        deletions.url, "select exclusion_reason, records, people from audit.people_exclusions")}
+    assert exclusions == {"test": (1, 1), "internal": (0, 0), "spam": (0, 0),
+                          "competitor": (0, 0), "no email": (0, 0), "deleted": (2, 2)}
+    problems, totals = _reconcile(deletions)
+    assert problems == []
+    # raw people 5 (ana, bo, cy, test1, eve) = 2 counted + 1 excluded + 2 deleted
+    assert totals[:4] == (5, 2, 1, 2)
+    # D-3 (deleted) is not L-1's deal though created first; D-4's lead is deleted
+    money = _rows(deletions.url, """
+        select string_agg(opportunity_id, ',' order by opportunity_id), sum(amount_reporting),
+            sum(closed_revenue_reporting)
+        from audit.opportunities""")[0]
+    assert money == ("D-1,D-2", 1500, 500)
+
+
+def test_a_yes_no_cell_is_validated_with_its_file_row_and_field():
+    mapping = load_mapping(FIXTURES / "crm_deletions" / "mapping.yml")
+    for cell, deleted in (("yes", True), ("Y", True), ("TRUE", True), ("1", True),
+                          ("no", False), ("n", False), ("False", False), ("0", False),
+                          ("", None)):
+        record, issues = map_row(mapping, "deals", {
+            "id": "D", "stage": "Open", "deleted": cell})
+        assert issues == [] and record["is_deleted"] is deleted, cell
+    report = crm_report.validate(FIXTURES / "crm_deletions" / "mapping.yml", {
+        "leads": FIXTURES / "crm_deletions" / "leads.csv",
+        "deals": FIXTURES / "crm_deletions" / "deals.csv"})
+    text = report.render()
+    assert not report.ok
+    assert "leads.csv" in text and "7 rows: 6 ok, 1 with issues" in text
+    assert "is_deleted" in text and '"maybe"' in text and "line 7" in text

@@ -126,7 +126,8 @@ def test_example_records_are_json_ready_and_complete() -> None:
         "deal_id": "VC-2011", "lead_id": "IN-1027", "account_name": "Kaiser Kältetechnik",
         "name": "Servicevertrag", "owner": "S. Kaya", "amount": "1250000.00", "currency": "EUR",
         "stage": "open", "pipeline_stage": "Verhandlung", "created_at": "2025-10-20T07:09:00Z",
-        "close_date": None, "closed_at": None, "lost_reason": None}
+        "close_date": None, "closed_at": None, "lost_reason": None, "is_deleted": None,
+        "deleted_at": None}
     assert required_columns(example, "deals")[:3] == [
         "Verkaufschance-Nr.", "Interessent-Nr.", "Kunde"]
     assert len(required_columns(example, "leads")) == 14

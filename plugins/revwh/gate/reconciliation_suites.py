@@ -82,7 +82,8 @@ RAW_LEAD_RECORDS = {
             r.record -> 'mapped' ->> 'email' as email,
             r.record -> 'mapped' ->> 'first_name' as first_name,
             r.record -> 'mapped' ->> 'last_name' as last_name,
-            false as is_deleted
+            coalesce((r.record -> 'mapped' ->> 'is_deleted')::boolean, false)
+                or r.record -> 'mapped' ->> 'deleted_at' is not null as is_deleted
         from raw_csv_crm.leads as r
         where r.record -> 'mapped' ->> 'lead_id' is not null
         order by r.record -> 'mapped' ->> 'lead_id',

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 Kind = Literal[
-    "text", "timestamp", "date", "decimal", "integer", "currency",
+    "text", "timestamp", "date", "decimal", "integer", "currency", "boolean",
     "lead_stage", "deal_stage", "channel",
 ]
 IssueKind = Literal["empty", "unmapped", "invalid"]
@@ -91,6 +91,8 @@ def convert(rule: ColumnRule, text: str) -> Any:
             return _integer(text, rule.decimal)
         case "currency":
             return _currency(text)
+        case "boolean":
+            return _boolean(text)
         case _:
             return _choice(text, rule)
 
@@ -173,6 +175,19 @@ def _currency(text: str) -> str:
     if not re.fullmatch(r"[A-Za-z]{3}", text):
         raise BadValue("is not a 3-letter ISO 4217 currency code")
     return text.upper()
+
+
+# How an export writes yes and no (compared ignoring case); an empty cell is no value (null).
+BOOLEANS = {"true": True, "yes": True, "y": True, "1": True, "t": True,
+            "false": False, "no": False, "n": False, "0": False, "f": False}
+
+
+def _boolean(text: str) -> bool:
+    try:
+        return BOOLEANS[norm(text)]
+    except KeyError:
+        raise BadValue("is not a yes/no value (true/false, yes/no, y/n, t/f or 1/0, any "
+                       "case; empty for no value)") from None
 
 
 def _choice(text: str, rule: ColumnRule) -> str:

@@ -46,6 +46,7 @@ CHOICE_KINDS = ("lead_stage", "deal_stage", "channel")
 OPTIONS: dict[str, tuple[str, ...]] = {
     "text": ("column",),
     "currency": ("column",),
+    "boolean": ("column",),
     "timestamp": ("column", "format", "timezone"),
     "date": ("column", "format"),
     "decimal": ("column", "decimal"),
@@ -83,6 +84,8 @@ MODEL: dict[str, tuple[TargetField, ...]] = {
         ("disqualified_at", "timestamp"),
         # the web visitor id (GA4 client id) a form carried into the record: web stitching
         ("ga_client_id", "text"),
+        # deleted in the CRM (a yes/no flag, or the moment of deletion; either marks it)
+        ("is_deleted", "boolean"), ("deleted_at", "timestamp"),
     ),
     # Only the stage is required: an export of closed deals may have no id (the lead's id
     # stands in), no amount (pipeline and revenue are then unknown, never zero) and no creation
@@ -93,6 +96,7 @@ MODEL: dict[str, tuple[TargetField, ...]] = {
         ("currency", "currency"), ("stage", "deal_stage", True),
         ("pipeline_stage", "text"), ("created_at", "timestamp"), ("close_date", "date"),
         ("closed_at", "timestamp"), ("lost_reason", "text"),
+        ("is_deleted", "boolean"), ("deleted_at", "timestamp"),
     ),
 }
 

@@ -6,7 +6,11 @@
 -- when the lead's first version already showed it). Its deal: the
 -- first deal naming the lead (or the deal the lead names). A deal without an id is named after
 -- its lead ('lead:<lead_id>'); one without a creation date was created when it closed; one
--- without an amount has a null amount (unknown pipeline and revenue, never zero).
+-- without an amount has a null amount (unknown pipeline and revenue, never zero). Deletions:
+-- a lead whose latest version is flagged deleted (is_deleted) or carries a deletion moment
+-- (deleted_at) is a deleted record, as HubSpot's archived contacts and Salesforce's IsDeleted
+-- leads are (dim_people leaves out a person all of whose records are deleted, and
+-- people_exclusions counts them); a deal whose latest version is deleted is no deal.
 {%- set csv_crm = lead_definition()['crm']['csv_crm'] %}
 
 with
@@ -79,6 +83,7 @@ deals as (
         currency_code,
         {{ contract_map('stage', csv_crm['deal_stages']) }} as outcome,
         lost_reason,
+        coalesce(is_deleted, false) or deleted_at is not null as is_deleted,
         coalesce(closed_at, close_date::timestamp at time zone 'UTC') as closed_at,
         coalesce(created_at, closed_at, close_date::timestamp at time zone 'UTC',
                  partition_date::timestamp at time zone 'UTC') as created_at
@@ -89,12 +94,14 @@ deals as (
 
 lead_deals as (
 
-    -- a deal naming its lead, or the deal a lead names
-    select deals.*, deals.lead_id as deal_lead_id from deals where deals.lead_id is not null
+    -- a deal naming its lead, or the deal a lead names (a deleted deal is none)
+    select deals.*, deals.lead_id as deal_lead_id from deals
+    where deals.lead_id is not null and not deals.is_deleted
     union
     select deals.*, leads.lead_id as deal_lead_id
     from leads
     inner join deals on deals.deal_id = leads.converted_deal_id
+    where not deals.is_deleted
 
 ),
 
@@ -114,7 +121,7 @@ select
     nullif(lower(concat_ws(' ', leads.first_name, leads.last_name)), '') as full_name_lower,
     leads.created_at,
     leads.updated_at,
-    false as is_deleted,
+    coalesce(leads.is_deleted, false) or leads.deleted_at is not null as is_deleted,
     -- the lead's owner, else its deal's (a closed-deals export names the rep on the deal)
     coalesce(leads.owner, first_deal.owner) as owner_id,
     leads.lead_score,

@@ -22,6 +22,8 @@ renamed as (
         (record #>> '{mapped,close_date}')::date as close_date,
         (record #>> '{mapped,closed_at}')::timestamptz as closed_at,
         record #>> '{mapped,lost_reason}' as lost_reason,
+        (record #>> '{mapped,is_deleted}')::boolean as is_deleted,
+        (record #>> '{mapped,deleted_at}')::timestamptz as deleted_at,
         {{ lineage_columns() }}
 
     from source

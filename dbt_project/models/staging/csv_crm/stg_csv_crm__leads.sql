@@ -28,6 +28,8 @@ renamed as (
         (record #>> '{mapped,sql_at}')::timestamptz as sql_at,
         (record #>> '{mapped,disqualified_at}')::timestamptz as disqualified_at,
         record #>> '{mapped,ga_client_id}' as ga_client_id,
+        (record #>> '{mapped,is_deleted}')::boolean as is_deleted,
+        (record #>> '{mapped,deleted_at}')::timestamptz as deleted_at,
         {{ lineage_columns() }}
 
     from source
