@@ -3,7 +3,11 @@
 `revwh bi` starts Superset (its own venv from bi/superset/uv.lock) on a warehouse
 with 45 simulated days published to `marts`, logged in to as the read-only BI role. The browser
 logs in, opens each dashboard, waits for every chart and fails on any chart error or empty
-chart; the scorecard's headline tiles must equal weekly_scorecard read as the BI role.
+chart; the scorecard's headline tiles must equal weekly_scorecard read as the BI role; the
+data-quality dashboard shows the anomalies (none here: it says so) and the exclusions. Then the
+marts a hand-written CRM export without amounts builds (tests/fixtures/funnel_export) replace the
+published ones: every money metric is null as the BI role reads it, and the dashboards show n/a
+for money while the counts stay right; the 45 days are published again at the end.
 Screenshots go to $REVWH_TEST_ARTIFACTS (default .local/test-artifacts/bi). Re-importing the
 bundle with a renamed chart must rename it (Superset's API). Needs Debian's chromium
 (`make browser`; REVWH_CHROMIUM to use another binary).
@@ -32,6 +36,7 @@ from typing import Any
 import psycopg
 import pytest
 import yaml
+from support import FUNNEL_EXPORT, build_crm_export
 
 REVWH = str(Path(sys.executable).parent / "revwh")  # the console script uv sync installs
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +44,8 @@ ASSETS = ROOT / "bi" / "superset" / "assets"
 CHROMIUM = os.environ.get("REVWH_CHROMIUM") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("REVWH_TEST_ARTIFACTS") or ROOT / ".local" / "test-artifacts"
                  / "bi")
-DASHBOARDS = ["weekly-scorecard", "attribution", "sales-follow-up", "self-reported-source"]
+DASHBOARDS = ["weekly-scorecard", "attribution", "sales-follow-up", "self-reported-source",
+              "data-quality"]
 HEADLINES = ["spend", "leads", "mqls", "sqls", "pipeline", "won_revenue", "cac", "roas",
              "speed_to_lead_hours"]
 PIXEL = "https://apachesuperset.gateway.scarf.sh/pixel/"
@@ -84,10 +90,15 @@ def published(metrics_warehouse: SimpleNamespace) -> Iterator[SimpleNamespace]:
     saved = {key: os.environ.get(key) for key in ("REVWH_BI_ROLE", "REVWH_BI_PASSWORD")}
     os.environ.update({"REVWH_BI_ROLE": role, "REVWH_BI_PASSWORD": password})
     url = metrics_warehouse.url
-    publish("test-bi", datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 16, tzinfo=UTC),
-            url=url)
+
+    def republish() -> None:
+        publish("test-bi", datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 10, 16, tzinfo=UTC),
+                url=url)
+
+    republish()
     access.ensure_bi_role(url)
-    yield SimpleNamespace(url=url, bi_url=access.bi_url(url), role=role, password=password)
+    yield SimpleNamespace(url=url, bi_url=access.bi_url(url), role=role, password=password,
+                          republish=republish)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f'drop owned by "{role}"')  # its grants here, and on the database
         try:
@@ -399,3 +410,212 @@ def test_content_security_policy_keeps_the_browser_on_superset(superset: SimpleN
     for directive in ("default-src", "img-src", "connect-src", "font-src", "style-src"):
         sources = set(directives[directive].split())
         assert sources <= {"'self'", "data:", "blob:", "'unsafe-inline'"}, (directive, sources)
+
+
+def _table_rows(page: Any, chart_name: str) -> list[dict[str, str]]:
+    """The rows a table chart shows, each as {column header: cell text}."""
+    return page.wait_for_function("""(name) => {
+        const chart = Array.from(document.querySelectorAll('[data-test="chart-grid-component"]'))
+            .find(c => c.getAttribute('data-test-chart-name') === name);
+        const rows = chart ? chart.querySelectorAll('tbody tr') : [];
+        if (!rows.length) return false;
+        const headers = Array.from(chart.querySelectorAll('thead th')).map(
+            h => h.innerText.trim());
+        return Array.from(rows).map(r => Object.fromEntries(Array.from(r.cells).map(
+            (cell, i) => [headers[i], cell.innerText.trim()])));
+    }""", arg=chart_name, timeout=300_000).json_value()
+
+
+def _listing(page: Any, kind: str) -> dict[str, Any]:
+    """A data-quality listing (flagged people or deals): its rows' cells, or its "none" line."""
+    return page.wait_for_function("""(kind) => {
+        const shown = document.querySelector(`.revwh-flagged[data-kind="${kind}"]`);
+        if (!shown) return false;
+        return {none: shown.classList.contains('revwh-none') ? shown.innerText.trim() : null,
+                flagged: Array.from(shown.querySelectorAll('tr.revwh-flagged-row')).map(
+                    r => ({flag: r.dataset.flag,
+                           cells: Array.from(r.cells).map(c => c.innerText.trim())}))};
+    }""", arg=kind, timeout=300_000).json_value()
+
+
+def test_data_quality_shows_the_anomalies_and_exclusions_of_the_marts(
+        page: Any, superset: SimpleNamespace, published: SimpleNamespace) -> None:
+    """The simulated company's CRM has no anomalies (the counts are 0 and the listings say
+    "None"), and test, internal and spam records, excluded and counted per reason."""
+    with psycopg.connect(published.bi_url) as conn:
+        assert conn.info.user == published.role
+        anomalies = conn.execute("select anomaly, description, people, records"
+                                 " from marts.crm_anomalies order by sort_order").fetchall()
+        exclusions = conn.execute("select exclusion_reason, description, people, records"
+                                  " from marts.people_exclusions order by sort_order").fetchall()
+        flagged = conn.execute("select (select count(*) from marts.dim_people where anomalies"
+                               " is not null), (select count(*) from marts.opportunities"
+                               " where anomalies is not null)").fetchone()
+    assert [(a[0], a[2], a[3]) for a in anomalies] == [
+        ("won_before_first_contact", 0, 0), ("opportunity_before_first_contact", 0, 0),
+        ("stage_before_created", 0, 0)]
+    assert flagged == (0, 0)
+    assert {e[0]: (e[2], e[3]) for e in exclusions} == {
+        "test": (4, 4), "internal": (3, 3), "spam": (3, 3), "competitor": (0, 0),
+        "no email": (0, 0), "deleted": (0, 0)}
+    _open_dashboard(page, superset, "data-quality", 6)
+    shown = _table_rows(page, "CRM anomalies: people and records flagged")
+    assert [(r["anomaly"], r["description"], r["people"], r["records"]) for r in shown] == [
+        (a[0], a[1], str(a[2]), str(a[3])) for a in anomalies]
+    shown = _table_rows(page, "People excluded, per reason")
+    assert [(r["exclusion_reason"], r["people"], r["records"]) for r in shown] == [
+        (e[0], str(e[2]), str(e[3])) for e in exclusions]
+    for kind, what in (("people", "person"), ("deals", "deal")):
+        listing = _listing(page, kind)
+        assert listing["flagged"] == [], listing
+        assert listing["none"].startswith(f"None: no {what} ") and "flagged" in listing[
+            "none"], listing
+
+
+# The marts of a hand-written CRM export without amounts (tests/fixtures/funnel_export): 12
+# people, 5 won deals, none with an amount; the week of 2017-11-20 is complete and has one deal
+# created and won (and one lead, an MQL).
+NO_AMOUNTS_WEEK = "2017-11-20"
+
+
+@pytest.fixture(scope="module")
+def without_amounts(published: SimpleNamespace, database_factory: Any,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The export's marts in place of the published ones (copied in one transaction), the 45
+    days published again afterwards. The last tests of the module use it."""
+    from bi.superset.dashboards import DASHBOARDS as BOARDS
+    from bi.superset.datasets import DATASETS
+
+    read = {dataset.table for board in BOARDS for dataset in board.datasets}
+    assert read <= set(DATASETS), read - set(DATASETS)
+    built = build_crm_export(database_factory, tmp_path_factory.mktemp("byo-home"),
+                             "revwh_test_bi_no_amounts", *FUNNEL_EXPORT)
+    try:
+        with psycopg.connect(built.url) as source, psycopg.connect(published.url) as target, \
+                target.transaction():
+            for table in sorted(read):
+                columns = ("select column_name, data_type from information_schema.columns"
+                           " where table_schema = %s and table_name = %s"
+                           " order by ordinal_position")
+                assert (source.execute(columns, ("audit", table)).fetchall()
+                        == target.execute(columns, ("marts", table)).fetchall()), table
+                target.execute(f"delete from marts.{table}")
+                with source.cursor().copy(f"copy audit.{table} to stdout (format binary)"
+                                          ) as rows, target.cursor().copy(
+                        f"copy marts.{table} from stdin (format binary)") as copy:
+                    for data in rows:
+                        copy.write(data)
+        yield built
+    finally:
+        published.republish()
+
+
+def test_money_metrics_are_null_without_amounts_read_as_the_bi_role(
+        without_amounts: SimpleNamespace, published: SimpleNamespace) -> None:
+    """Every saved metric over deal amounts is null (n/a), not 0, on the export without
+    amounts, over the whole marts and per week; the counts and rates are the export's."""
+    from bi.superset.datasets import DATASETS, WEEKLY_SCORECARD
+
+    values: dict[tuple[str, str], Any] = {}
+    with psycopg.connect(published.bi_url) as conn:
+        assert conn.info.user == published.role
+        for dataset in DATASETS.values():
+            breakdown = (" where breakdown = 'channel'" if dataset.table in (
+                "channel_efficiency", "pipeline_sourced_influenced") else "")
+            for name, metric in dataset.metrics.items():
+                values[dataset.table, name] = conn.execute(
+                    f"select {metric.expression} from marts.{dataset.table}{breakdown}"
+                ).fetchone()[0]
+        weekly = conn.execute(
+            f"select week_start, opportunities, {WEEKLY_SCORECARD.metrics['pipeline'].expression}"
+            " from marts.weekly_scorecard group by 1, 2 order by 1").fetchall()
+    money = sorted(key for key in values
+                   if "bool_or(" in DATASETS[key[0]].metrics[key[1]].expression)
+    assert len(money) == 14, money
+    assert {key: values[key] for key in money} == dict.fromkeys(money)
+    # a week without deals has no pipeline (0); a week whose deals have no amount: unknown
+    assert [(w[1], w[2]) for w in weekly if w[1]] == [(1, None)] * 5
+    assert {w[2] for w in weekly if not w[1]} == {0}
+    # counts and rates stay right; costs are undefined without spend
+    expected = {
+        ("weekly_scorecard", "leads"): 12, ("weekly_scorecard", "mqls"): 12,
+        ("weekly_scorecard", "opportunities"): 5, ("weekly_scorecard", "deals_won"): 5,
+        ("weekly_scorecard", "win_rate"): 1, ("weekly_scorecard", "spend"): 0,
+        ("weekly_scorecard", "cac"): None, ("funnel_conversion_weekly", "customers"): 5,
+        ("funnel_conversion_weekly", "opportunity_to_customer"): 1,
+        ("channel_efficiency", "customers"): 5, ("channel_efficiency", "cac"): None,
+        ("attribution_opportunities", "attributed_opportunities"): 35,  # 5 deals x 7 models
+        ("opportunities", "opportunities"): 5, ("opportunities", "flagged_opportunities"): 1,
+        ("dim_people", "people"): 12, ("dim_people", "flagged_people"): 1,
+        ("crm_anomalies", "people"): 2,  # one person, two anomalies
+    }
+    assert {key: values[key] for key in expected} == expected
+
+
+def _chart_errors(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in states if s["loading"] or s["error"] or not (s["rendered"] or s["empty"])]
+
+
+def test_the_scorecard_shows_na_for_unknown_money(
+        page: Any, superset: SimpleNamespace, published: SimpleNamespace,
+        without_amounts: SimpleNamespace) -> None:
+    token = _token(superset)
+    states = _open_dashboard(page, superset, "weekly-scorecard",
+                             len(_dashboard_charts(superset, token, "weekly-scorecard")))
+    assert not _chart_errors(states), states
+    time_range = f"{NO_AMOUNTS_WEEK} : 2017-11-27"
+    state = (f"(NATIVE_FILTER-date-range:(extraFormData:(time_range:'{time_range}'),"
+             f"filterState:(value:'{time_range}'),id:NATIVE_FILTER-date-range))")
+    page.goto(f"{superset.base}/superset/dashboard/weekly-scorecard/?native_filters="
+              + urllib.parse.quote(state, safe="(),:!"))
+    page.wait_for_function("""([count, week]) => {
+        const tiles = document.querySelectorAll('.revwh-kpi');
+        return tiles.length === count && Array.from(tiles).every(t => t.dataset.week === week);
+    }""", arg=[len(HEADLINES), NO_AMOUNTS_WEEK], timeout=300_000)
+    page.screenshot(path=str(ARTIFACTS / "weekly-scorecard-without-amounts.png"), full_page=True)
+    _assert_tiles_equal_the_mart(page, published, f"week_start <= '{NO_AMOUNTS_WEEK}'")
+    values = {metric: tile["text"].splitlines()[0].strip()
+              for metric, tile in _tiles(page).items()}
+    assert values == {"spend": "$0", "leads": "1", "mqls": "1", "sqls": "1",
+                      "pipeline": "n/a", "won_revenue": "n/a", "cac": "n/a", "roas": "n/a",
+                      "speed_to_lead_hours": "n/a"}, values
+    rows = {r["channel"]: r for r in _table_rows(page, "Efficiency by channel and campaign")}
+    assert {c: r["Opportunities"] for c, r in rows.items() if r["Opportunities"] != "0"} == {
+        "direct": "1", "paid_search": "3", "paid_social": "1"}, rows
+    for channel, row in rows.items():  # the deals a channel sourced: none with an amount
+        unknown = "N/A" if row["Opportunities"] != "0" else "0"  # none sourced: 0
+        assert [row[c] for c in ("Spend", "Sourced pipeline", "Sourced revenue", "CAC", "ROAS")
+                ] == ["0", unknown, unknown, "N/A", "N/A"], (channel, row)
+
+
+def test_attribution_and_data_quality_show_na_for_unknown_money(
+        page: Any, superset: SimpleNamespace, without_amounts: SimpleNamespace) -> None:
+    token = _token(superset)
+    states = _open_dashboard(page, superset, "attribution",
+                             len(_dashboard_charts(superset, token, "attribution")))
+    assert not _chart_errors(states), states
+    rows = _table_rows(page, "Attributed revenue and pipeline: channel x model")
+    assert len(rows) == 3 * 7, rows  # the channels with deals, each under the 7 models
+    for row in rows:
+        assert (row["Attributed revenue"], row["Attributed pipeline"]) == ("N/A", "N/A"), row
+    rows = _table_rows(page, "Sourced vs influenced pipeline by channel")
+    assert sorted(r["channel"] for r in rows) == ["direct", "paid_search", "paid_social"]
+    for row in rows:
+        assert [row[c] for c in ("Sourced pipeline", "Influenced pipeline", "Sourced revenue",
+                                 "Influenced revenue")] == ["N/A"] * 4, row
+    states = _open_dashboard(page, superset, "data-quality",
+                             len(_dashboard_charts(superset, token, "data-quality")))
+    assert not _chart_errors(states), states
+    shown = _table_rows(page, "CRM anomalies: people and records flagged")
+    assert [(r["anomaly"], r["people"], r["records"]) for r in shown] == [
+        ("won_before_first_contact", "1", "1"), ("opportunity_before_first_contact", "1", "1"),
+        ("stage_before_created", "0", "0")]
+    flag = "won_before_first_contact,opportunity_before_first_contact"
+    people = _listing(page, "people")
+    assert people["none"] is None
+    assert [(r["flag"], r["cells"][1]) for r in people["flagged"]] == [(flag, "MQL-0012")]
+    deals = _listing(page, "deals")
+    assert deals["none"] is None
+    (deal,) = deals["flagged"]
+    assert deal["flag"] == flag and deal["cells"][2] == "MQL-0012", deal
+    assert deal["cells"][4] == "n/a", deal  # the deal's amount: unknown

@@ -20,7 +20,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "bi" / "superset" / "assets"
 MARTS = ROOT / "dbt_project" / "models" / "marts"
-SLUGS = {"weekly-scorecard", "attribution", "sales-follow-up", "self-reported-source"}
+SLUGS = {"weekly-scorecard", "attribution", "sales-follow-up", "self-reported-source",
+         "data-quality"}
 
 
 def _load(folder: str) -> dict[str, dict[str, Any]]:
@@ -149,9 +150,12 @@ RATIO_NAME = re.compile(
 # SUM(numerator) over SUM(denominator), or over COUNT(*) (a flag's share of per-person rows), or
 # over COUNT(flag) (the share of the rows where the flag is decided: SLA met of met + missed); a
 # denominator may be a sum of columns (SUM(met + missed)); a cost's numerator is
-# NULLIF(SUM(spend), 0): without spend a cost is undefined, not 0
+# NULLIF(SUM(spend), 0): without spend a cost is undefined, not 0; a ratio over money (ROAS)
+# sums the known amounts (KNOWN_SUM): null when they are unknown
+KNOWN_SUM = (r"CASE WHEN COUNT\((?P<money>\w+)\) = COUNT\(\*\) OR bool_or\((?P=money) <> 0\)"
+             r" THEN SUM\((?P=money)\) END")
 SUM_OVER_SUM = re.compile(
-    r"^(NULLIF\()?SUM\((?P<numerator>\w+)(::int)?\)(, 0\))?::numeric / "
+    r"^((NULLIF\()?SUM\((?P<numerator>\w+)(::int)?\)(, 0\))?|\(" + KNOWN_SUM + r"\))::numeric / "
     r"NULLIF\((SUM\((?P<denominator>\w+( \+ \w+)*)\)|COUNT\((\*|(?P<counted>\w+))\)), 0\)$")
 
 
@@ -168,7 +172,7 @@ def test_ratio_metrics_are_sums_over_sums(bundle):
                 ratios += 1
                 match = SUM_OVER_SUM.match(expression)
                 assert match, (name, metric["metric_name"], expression)
-                sides = {match["numerator"], match["counted"],
+                sides = {match["numerator"], match["money"], match["counted"],
                          *(match["denominator"] or "").split(" + ")} - {None, ""}
                 assert sides <= physical, (name, metric["metric_name"], sides - physical)
     assert ratios >= 10
@@ -184,6 +188,46 @@ def test_ratio_metrics_are_sums_over_sums(bundle):
         if chart["viz_type"] == "pivot_table_v2":  # totals of ratios would add or average them
             assert not any(isinstance(m, str) and RATIO_NAME.match(m)
                            for m in params["metrics"]), name
+
+
+# Deal amounts: pipeline and revenue (not their targets), amounts in reporting currency
+MONEY_COLUMN = re.compile(r"^\w*(pipeline|revenue|amount)\w*$")
+
+
+def test_money_is_unknown_not_zero(bundle):
+    """A metric over deal amounts sums the known amounts and is null (n/a) when the selected
+    rows have deals but no amount (a CRM export without amounts): never SUM alone (the weeks
+    without deals would add up to $0), never COALESCE to 0. A money template shows n/a."""
+    money = 0
+    for name, dataset in bundle["datasets"].items():
+        physical = {c["column_name"] for c in dataset["columns"] if not c["expression"]}
+        amounts = {c for c in physical if MONEY_COLUMN.match(c) and not c.endswith("_target")}
+        for metric in dataset["metrics"]:
+            expression = metric["expression"]
+            assert "coalesce" not in expression.lower(), (name, metric["metric_name"])
+            used = {c for c in amounts if re.search(rf"\b{c}\b", expression)}
+            if not used:
+                continue
+            money += 1
+            (column,) = used
+            known = re.search(KNOWN_SUM, expression)
+            assert known and known["money"] == column, (name, metric["metric_name"])
+            # the amount appears only inside the known sum
+            assert len(re.findall(rf"\b{column}\b", expression)) == 3, expression
+    assert money >= 13  # scorecard 3, channel efficiency 4, attribution 2, sourced 4...
+    templates = 0
+    for name, chart in bundle["charts"].items():
+        template = chart["params"].get("handlebarsTemplate") or ""
+        for field in re.findall(r"\$\{\{formatNumber (\w+)\}\}", template):
+            # null: n/a (a target: none), never "$" and nothing
+            assert re.search(rf"\{{\{{#if \(eq {field} null\)\}}\}}(n/a|none)\{{\{{else\}}\}}"
+                             rf"\$\{{\{{formatNumber {field}\}}\}}", template), (name, field)
+            templates += 1
+        if chart["viz_type"] == "pivot_table_v2":
+            # a pivot's totals add in the browser: rows whose money is null are dropped and
+            # the total of none shows 0; money goes in tables (N/A) or charts (no bar)
+            assert not [m for m in chart["params"]["metrics"] if MONEY_COLUMN.match(m)], name
+    assert templates == 4 * 2 + 3 + 1  # 4 money tiles (value, target), partial week, deals
 
 
 def _dashboard_marts(bundle) -> dict[str, set[str]]:
@@ -231,8 +275,11 @@ def test_the_scorecards_ratio_metrics_are_restored_as_sums_over_sums(bundle):
     (scorecard,) = [d for d in bundle["datasets"].values()
                     if d["table_name"] == "weekly_scorecard"]
     metrics = {m["metric_name"]: m["expression"] for m in scorecard["metrics"]}
-    assert metrics["cac"] == "SUM(spend)::numeric / NULLIF(SUM(deals_won), 0)"
-    assert metrics["roas"] == "SUM(won_revenue)::numeric / NULLIF(SUM(spend), 0)"
+    # without spend CAC is undefined (n/a), and ROAS unknown without won amounts
+    assert metrics["cac"] == "NULLIF(SUM(spend), 0)::numeric / NULLIF(SUM(deals_won), 0)"
+    assert metrics["roas"] == ("(CASE WHEN COUNT(won_revenue) = COUNT(*) OR bool_or(won_revenue"
+                               " <> 0) THEN SUM(won_revenue) END)::numeric"
+                               " / NULLIF(SUM(spend), 0)")
     assert metrics["win_rate"] == ("SUM(won_opportunities_created)::numeric"
                                    " / NULLIF(SUM(closed_opportunities_created), 0)")
     assert metrics["sla_compliance"] == (

@@ -21,43 +21,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from types import SimpleNamespace
 
 import psycopg
 import pytest
+from support import build_crm_export
 
-from revwh.core.sources import ALL_SOURCES
-from revwh.gate import contract_suites, reconciliation_suites
 from revwh.ingest import crm_report
 from revwh.ingest.crm_spec import load_mapping, map_row
-from revwh.ingest.load import load_file
-from revwh.transform.dbt_runner import run_dbt
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SOURCES = {source.key: source for source in ALL_SOURCES}
 LOADED_ON = date(2020, 3, 1)  # the funnel export's data is from 2017-10 to 2018-03
-
-
-def _build(database_factory, home: Path, name: str, folder: str, leads: str, deals: str,
-           day: date):
-    mapping = FIXTURES / folder / "mapping.yml"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("REVWH_HOME", str(home))  # its own dbt target
-        patch.setenv("CRM", "csv_crm")
-        patch.setenv("CRM_MAPPING_FILE", str(mapping))
-        url = database_factory(name)
-        with psycopg.connect(url) as conn:
-            loaded = {
-                "leads": load_file(conn, SOURCES["csv_crm__leads"], day,
-                                   str(FIXTURES / folder / leads)),
-                "deals": load_file(conn, SOURCES["csv_crm__deals"], day,
-                                   str(FIXTURES / folder / deals)),
-            }
-        run_dbt(["build"], url=url)
-        people_check = reconciliation_suites._people_query("csv_crm", "audit")
-        rules = {rule["meta"]["check"]: rule["kwargs"]["unexpected_rows_query"]
-                 for rule in contract_suites._people_rules()}
-    return SimpleNamespace(url=url, loaded=loaded, people_check=people_check, rules=rules)
 
 
 def _rows(url: str, query: str, *params) -> list[tuple]:
@@ -67,21 +40,21 @@ def _rows(url: str, query: str, *params) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def funnel(database_factory, tmp_path_factory):
-    return _build(database_factory, tmp_path_factory.mktemp("byo-home"),
+    return build_crm_export(database_factory, tmp_path_factory.mktemp("byo-home"),
                   "revwh_test_byo_funnel", "funnel_export", "mql.csv", "closed_deals.csv",
                   LOADED_ON)
 
 
 @pytest.fixture(scope="module")
 def small(database_factory, tmp_path_factory):
-    return _build(database_factory, tmp_path_factory.mktemp("byo-home"),
+    return build_crm_export(database_factory, tmp_path_factory.mktemp("byo-home"),
                   "revwh_test_byo_small", "crm_with_emails", "leads.csv", "deals.csv",
                   date(2024, 3, 31))
 
 
 @pytest.fixture(scope="module")
 def deletions(database_factory, tmp_path_factory):
-    return _build(database_factory, tmp_path_factory.mktemp("byo-home"),
+    return build_crm_export(database_factory, tmp_path_factory.mktemp("byo-home"),
                   "revwh_test_byo_deletions", "crm_deletions", "leads.csv", "deals.csv",
                   date(2024, 3, 31))
 

@@ -74,9 +74,13 @@ TALISMAN_CONFIG = {
 TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 CONTENT_SECURITY_POLICY_WARNING = False
 
-# The headline tiles (Handlebars) carry their figures in data-* attributes and are styled inline.
+# The headline tiles and the data-quality listings (Handlebars) carry their figures in data-*
+# attributes and are styled inline.
 HTML_SANITIZATION = True
-HTML_SANITIZATION_SCHEMA_EXTENSIONS = {"attributes": {"div": ["className", "style", "data*"]}}
+_STYLED = ["className", "style", "data*"]
+HTML_SANITIZATION_SCHEMA_EXTENSIONS = {"attributes": {
+    "div": _STYLED, "table": _STYLED, "tr": _STYLED, "th": _STYLED,
+    "td": [*_STYLED, "colSpan"]}}
 
 # Local logins; the login rate limit keeps its in-memory default.
 RATELIMIT_STORAGE_URI = "memory://"

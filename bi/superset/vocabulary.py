@@ -6,15 +6,21 @@ reads the warehouse or writes a file; the writer (generate_assets.py) does that.
 Metrics. A saved metric is an aggregate over the rows a chart's filters select, so it must be
 right over any date range and any grouping, not only at the grain of one row:
 
-- counts and amounts are ``SUM(column)`` (``total``) or ``COUNT(*)`` (``count``);
+- counts are ``SUM(column)`` (``total``) or ``COUNT(*)`` (``count``);
+- money from deal amounts (pipeline, revenue) is ``money(column)``: the sum of the amounts
+  known, or null (n/a) when the selected rows have deals but no amount at all. A CRM export
+  without amounts leaves them null, unknown: ``SUM`` alone would add the weeks without deals
+  (0) and show $0. Never ``COALESCE(amount, 0)``;
 - a ratio is ``SUM(numerator) / NULLIF(SUM(denominator), 0)`` over the selected rows
   (``ratio``), or, on a mart with one row per person and a flag, the flagged share
   ``SUM(flag::int) / NULLIF(COUNT(*), 0)`` (``share``). Never ``AVG()`` of a per-row ratio: the
-  mean of weekly (or per-channel) ratios is not the ratio of the range.
+  mean of weekly (or per-channel) ratios is not the ratio of the range. A ratio over money
+  (ROAS) is ``money_ratio``: null when the money is.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +51,27 @@ class Metric:
 def total(column: str, label: str, fmt: str = COUNT) -> Metric:
     """The sum of an additive column."""
     return Metric(f"SUM({column})", label, fmt)
+
+
+def known_sum(column: str) -> str:
+    """SQL: the sum of a money column's known values, null when none of the selected rows has
+    a non-zero amount and some have none (rows without deals are 0, rows whose deals have no
+    amount are null: together, unknown). All rows known: their sum. Known amounts beside
+    unknown ones: the known amounts' sum (mixed exports sum the amounts they have)."""
+    return (f"CASE WHEN COUNT({column}) = COUNT(*) OR bool_or({column} <> 0)"
+            f" THEN SUM({column}) END")
+
+
+def money(column: str, label: str, fmt: str = MONEY) -> Metric:
+    """Pipeline or revenue: the known amounts' sum, null (n/a) when unknown (known_sum)."""
+    return Metric(known_sum(column), label, fmt)
+
+
+def money_ratio(numerator: str, denominator: str, label: str, fmt: str) -> Metric:
+    """money / denominator over the selected rows (ROAS: won revenue / spend): null (n/a) when
+    the money is unknown or the denominator 0."""
+    return Metric(f"({known_sum(numerator)})::numeric / NULLIF(SUM({denominator}), 0)", label,
+                  fmt)
 
 
 def count(label: str, fmt: str = COUNT) -> Metric:
@@ -216,6 +243,33 @@ def big_number_total(key: str, name: str, dataset: Dataset, metric: str, fmt: st
     return Chart(key, name, dataset, "big_number_total", {
         "metric": metric, "adhoc_filters": time_filter(dataset), "y_axis_format": fmt,
         "header_font_size": 0.4, "subheader_font_size": 0.15, "subtitle": "",
+    }, width, height, description)
+
+
+def raw_table(key: str, name: str, dataset: Dataset, columns: list[str], order_by: str,
+              width: int = 12, height: int = 40, filters: list[dict[str, Any]] | None = None,
+              description: str | None = None) -> Chart:
+    """The mart's rows as they are (no aggregation), in ascending order of `order_by`."""
+    return Chart(key, name, dataset, "table", {
+        "query_mode": "raw", "all_columns": columns,
+        "order_by_cols": [json.dumps([order_by, True])],
+        "adhoc_filters": time_filter(dataset) + (filters or []),
+        "row_limit": 1000, "server_page_length": 50, "table_timestamp_format": "smart_date",
+        "show_cell_bars": False, "allow_rearrange_columns": False, "include_search": False,
+    }, width, height, description)
+
+
+def listing(key: str, name: str, dataset: Dataset, columns: list[str | dict[str, Any]],
+            template: str, order_by: list[tuple[str, bool]], row_limit: int = 500,
+            width: int = 12, height: int = 50, description: str | None = None) -> Chart:
+    """Rows drawn by a Handlebars template (raw mode, sorted by order_by: (column, ascending)).
+    Superset shows "No results" instead of the template when the query returns no row, so a
+    template that must say "none" is given the rows it does not list too, sorted last."""
+    return Chart(key, name, dataset, "handlebars", {
+        "query_mode": "raw", "all_columns": columns,
+        "order_by_cols": [json.dumps([column, ascending]) for column, ascending in order_by],
+        "row_limit": row_limit, "adhoc_filters": time_filter(dataset),
+        "handlebarsTemplate": template, "styleTemplate": "",
     }, width, height, description)
 
 

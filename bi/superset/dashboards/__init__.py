@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bi.superset.dashboards import (
     attribution,
+    data_quality,
     sales_follow_up,
     self_reported_source,
     weekly_scorecard,
@@ -15,4 +16,5 @@ DASHBOARDS: list[Dashboard] = [
     attribution.DASHBOARD,
     sales_follow_up.DASHBOARD,
     self_reported_source.DASHBOARD,
+    data_quality.DASHBOARD,
 ]

@@ -5,12 +5,10 @@ from __future__ import annotations
 from bi.superset.datasets import ATTRIBUTION_OPPORTUNITIES, PIPELINE_SOURCED_INFLUENCED
 from bi.superset.vocabulary import (
     MONEY,
-    Chart,
     Dashboard,
     category_bar,
     rows,
     table,
-    time_filter,
     where,
 )
 
@@ -21,23 +19,23 @@ CHARTS = [
                  ATTRIBUTION_OPPORTUNITIES, "channel", ["attributed_pipeline"],
                  groupby=["attribution_model"], width=12, height=60, fmt=MONEY,
                  description="Pipeline of the opportunities created in the date range, credited "
-                             "to channels by each model (attribution_opportunities)."),
+                             "to channels by each model (attribution_opportunities). No bar: "
+                             "the opportunities have no amount (n/a), not 0."),
     category_bar("attribution.revenue", "Won revenue by channel under each attribution model",
                  ATTRIBUTION_OPPORTUNITIES, "channel", ["attributed_revenue"],
                  groupby=["attribution_model"], width=12, height=60, fmt=MONEY,
                  description="Closed revenue of the opportunities created in the date range, "
                              f"credited to channels by each model ({MODELS}) side by side "
-                             "(attribution_opportunities)."),
-    Chart("attribution.matrix", "Attributed revenue: channel x model",
-          ATTRIBUTION_OPPORTUNITIES, "pivot_table_v2", {
-              "groupbyRows": ["channel"], "groupbyColumns": ["attribution_model"],
-              "metrics": ["attributed_revenue"], "metricsLayout": "COLUMNS",
-              "adhoc_filters": time_filter(ATTRIBUTION_OPPORTUNITIES),
-              "aggregateFunction": "Sum", "rowTotals": True, "colTotals": True,
-              "valueFormat": MONEY, "row_limit": 10000, "order_desc": True,
-              "combineMetric": False, "transposePivot": False,
-          }, 12, 50, "The same credits as a table; per model the channels add up to the whole "
-                     "won revenue."),
+                             "(attribution_opportunities). No bar: the won opportunities have "
+                             "no amount (n/a), not 0."),
+    # a table, not a pivot: Superset's pivot totals add in the browser and show $0 where every
+    # amount is unknown (a CRM export without amounts); the table shows N/A
+    table("attribution.matrix", "Attributed revenue and pipeline: channel x model",
+          ATTRIBUTION_OPPORTUNITIES, ["channel", "attribution_model"],
+          ["attributed_revenue", "attributed_pipeline", "attributed_opportunities"], height=60,
+          description="The same credits as a table, one row per channel and model; per model "
+                      "the channels add up to the whole won revenue (N/A: the opportunities "
+                      "have no amount)."),
     table("attribution.sourced_influenced", "Sourced vs influenced pipeline by channel",
           PIPELINE_SOURCED_INFLUENCED, ["channel"],
           ["sourced_pipeline", "influenced_pipeline", "sourced_revenue", "influenced_revenue"],

@@ -56,6 +56,11 @@ KPI_TEMPLATE = "\n".join([
     "{{/each}}",
 ]) + "\n"
 
+def dollars(field: str) -> str:
+    """Handlebars: $ and the amount, or n/a when it is null (unknown, never $0)."""
+    return f"{{{{#if (eq {field} null)}}}}n/a{{{{else}}}}${{{{formatNumber {field}}}}}{{{{/if}}}}"
+
+
 # The partial week so far: its days, and its figures with no comparison (a partial week is
 # never set against a full one).
 PARTIAL_TEMPLATE = "\n".join([
@@ -67,10 +72,10 @@ PARTIAL_TEMPLATE = "\n".join([
     " days so far",
     "  </div>",
     '  <div style="font-size: 13px; margin-top: 4px;">',
-    "    Spend ${{formatNumber shown_spend}} &middot; Leads {{formatNumber leads}}"
+    "    Spend " + dollars("shown_spend") + " &middot; Leads {{formatNumber leads}}"
     " &middot; MQLs {{formatNumber mqls}} &middot; SQLs {{formatNumber sqls}}"
-    " &middot; Pipeline ${{formatNumber shown_pipeline}}"
-    " &middot; Won revenue ${{formatNumber shown_won_revenue}}",
+    " &middot; Pipeline " + dollars("shown_pipeline")
+    + " &middot; Won revenue " + dollars("shown_won_revenue"),
     "  </div>",
     '  <div style="font-size: 12px; opacity: 0.7; margin-top: 2px;">',
     "    not compared with last week, nor in the tiles and trends (complete weeks only)",

@@ -88,8 +88,12 @@ combined as (
         coalesce(people.sqls, 0) as sqls,
         coalesce(people.opportunities, 0) as opportunities,
         coalesce(people.customers, 0) as customers,
-        coalesce(sourced.sourced_pipeline, 0) as sourced_pipeline,
-        coalesce(sourced.sourced_revenue, 0) as sourced_revenue
+        -- 0 when the row sourced no opportunity; null (unknown, n/a) when its opportunities
+        -- have no amount (a CRM export without amounts), never 0
+        case when sourced.channel is null then 0 else sourced.sourced_pipeline end
+            as sourced_pipeline,
+        case when sourced.channel is null then 0 else sourced.sourced_revenue end
+            as sourced_revenue
     from keys
     left join spend
         on keys.breakdown = spend.breakdown
