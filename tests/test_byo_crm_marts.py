@@ -180,7 +180,7 @@ def test_people_without_email_reconcile_with_the_raw_crm(funnel):
     assert totals == (12, 12, 0, 0, 12, None, 0)
     exclusions = dict(_rows(funnel.url, "select exclusion_reason, people "
                                         "from audit.people_exclusions"))
-    assert set(exclusions.values()) == {0} and len(exclusions) == 6
+    assert set(exclusions.values()) == {0} and len(exclusions) == 7  # 6 reasons, deleted deal
 
 
 def test_exclusions_are_counted_per_reason_and_reconciled(small):
