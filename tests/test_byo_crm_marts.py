@@ -153,7 +153,7 @@ def test_people_without_email_reconcile_with_the_raw_crm(funnel):
     assert totals == (12, 12, 0, 0, 12, None, 0)
     exclusions = dict(_rows(funnel.url, "select exclusion_reason, people "
                                         "from audit.people_exclusions"))
-    assert set(exclusions.values()) == {0} and len(exclusions) == 6
+    assert set(exclusions.values()) == {0} and len(exclusions) == 7  # 6 reasons, deleted deal
 
 
 def test_exclusions_are_counted_per_reason_and_reconciled(small):
@@ -167,7 +167,8 @@ def test_exclusions_are_counted_per_reason_and_reconciled(small):
     exclusions = {reason: (records, people) for reason, records, people in _rows(
         small.url, "select exclusion_reason, records, people from audit.people_exclusions")}
     assert exclusions == {"test": (1, 1), "internal": (1, 1), "spam": (1, 1),
-                          "competitor": (1, 1), "no email": (0, 0), "deleted": (0, 0)}
+                          "competitor": (1, 1), "no email": (0, 0), "deleted": (0, 0),
+                          "deleted deal": (0, 0)}
     problems, totals = _reconcile(small)
     assert problems == []
     assert totals == (7, 3, 4, 0, 1, "competitor 1, internal 1, spam 1, test 1", 1)
@@ -224,7 +225,8 @@ def test_a_deleted_lead_or_deal_is_excluded_and_counted(deletions):
     exclusions = {reason: (records, people) for reason, records, people in _rows(
         deletions.url, "select exclusion_reason, records, people from audit.people_exclusions")}
     assert exclusions == {"test": (1, 1), "internal": (0, 0), "spam": (0, 0),
-                          "competitor": (0, 0), "no email": (0, 0), "deleted": (2, 2)}
+                          "competitor": (0, 0), "no email": (0, 0), "deleted": (2, 2),
+                          "deleted deal": (1, 0)}  # D-3 (L-1's); D-4's lead is deleted
     problems, totals = _reconcile(deletions)
     assert problems == []
     # raw people 5 (ana, bo, cy, test1, eve) = 2 counted + 1 excluded + 2 deleted

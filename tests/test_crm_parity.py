@@ -2,9 +2,12 @@
 its mapping) gives the same marts: people and their stages, opportunities, pipeline and won
 revenue per channel.
 
-One company (no mess: a CSV export cannot say that a record was merged or deleted) is written
-by every writer into one landing folder; each CRM's build loads the shared sources (GA4, ads,
-ECB) and its own CRM's files day by day with revwh.ingest.load.load_file, then runs dbt build.
+One company (no mess: a CSV export cannot say that a record was merged, and the simulator's CSV
+writer does not mark deleted records, though an export can: is_deleted / deleted_at,
+docs/byo-crm.md; tests/test_crm_deleted_deals.py checks a deleted deal in each CRM from
+hand-written fixtures) is written by every writer into one landing folder; each CRM's build
+loads the shared sources (GA4, ads, ECB) and its own CRM's files day by day with
+revwh.ingest.load.load_file, then runs dbt build.
 """
 
 from __future__ import annotations

@@ -240,7 +240,7 @@ LEADS = {(date(2024, 3, 4), "paid_search"): 1, (date(2024, 3, 7), "events"): 1,
          (date(2024, 3, 10), "paid_social"): 1}
 PEOPLE = [("crm_record_id", 1, 1), ("email", 2, 3)]
 EXCLUSIONS = {"test": (1, 1), "internal": (1, 1), "spam": (1, 1), "competitor": (1, 1),
-              "no email": (0, 0), "deleted": (0, 0)}
+              "no email": (0, 0), "deleted": (0, 0), "deleted deal": (0, 0)}
 
 
 def _expected_ads(platforms: list[str]) -> dict:

@@ -149,7 +149,7 @@ ALL_SOURCES: tuple[Source, ...] = (
     _s("hubspot", "deals", "deals.jsonl", "jsonl", "crm",
        ("id", "properties.createdate", "properties.dealstage"),
        ("id", "properties", "propertiesWithHistory", "associations", "createdAt", "updatedAt",
-        "archived")),
+        "archived", "archivedAt")),
     _s("hubspot", "engagements", "engagements.jsonl", "jsonl", "crm",
        ("engagement.id", "engagement.type", "engagement.timestamp"),
        ("engagement", "associations", "metadata")),

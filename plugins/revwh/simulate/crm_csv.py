@@ -3,8 +3,11 @@
 version), and the mapping that describes them (``csv_crm/mapping.yml`` in the landing folder).
 
 The same truth as the HubSpot and Salesforce writers, on the common lead and deal model:
-stages as the CRM's own words, stage dates, the web visitor id a form carried, amounts. What a
-CSV export cannot say (records merged or deleted in the CRM, sales activities) is not written.
+stages as the CRM's own words, stage dates, the web visitor id a form carried, amounts. Sales
+activities and merged records, which a CSV export cannot say, are not written. Deleted records
+are not written either: an export can mark them (the mapped fields is_deleted / deleted_at,
+docs/byo-crm.md; tests/fixtures/crm_deletions), but this writer's mapping has no such column,
+so a deleted record simply stops changing (a deleted lead keeps its latest version).
 """
 
 from __future__ import annotations
@@ -134,7 +137,7 @@ def _lead(landing: Landing, person: Person, horizon: datetime) -> None:
                                                                or person.sales_sourced):
                 owner = person.owner[0]
         if any(what in ("merged", "deleted") for at, what in events if at == moment):
-            continue  # a CSV export has no deletions: the record simply stops changing
+            continue  # this export has no deleted column: the record simply stops changing
         landing.add("csv_crm", "leads", moment.date(), "leads.csv", [{
             "Lead ID": lead_id(person), "Email": person.email,
             "First Name": person.first_name, "Last Name": person.last_name,

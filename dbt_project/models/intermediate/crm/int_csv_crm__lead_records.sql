@@ -10,7 +10,8 @@
 -- a lead whose latest version is flagged deleted (is_deleted) or carries a deletion moment
 -- (deleted_at) is a deleted record, as HubSpot's archived contacts and Salesforce's IsDeleted
 -- leads are (dim_people leaves out a person all of whose records are deleted, and
--- people_exclusions counts them); a deal whose latest version is deleted is no deal.
+-- people_exclusions counts them); a deal whose latest version is deleted is no deal (its id is in deleted_deal_ids:
+-- people_exclusions counts it).
 {%- set csv_crm = lead_definition()['crm']['csv_crm'] %}
 
 with
@@ -94,22 +95,32 @@ deals as (
 
 lead_deals as (
 
-    -- a deal naming its lead, or the deal a lead names (a deleted deal is none)
+    -- a deal naming its lead, or the deal a lead names
     select deals.*, deals.lead_id as deal_lead_id from deals
-    where deals.lead_id is not null and not deals.is_deleted
+    where deals.lead_id is not null
     union
     select deals.*, leads.lead_id as deal_lead_id
     from leads
     inner join deals on deals.deal_id = leads.converted_deal_id
-    where not deals.is_deleted
 
 ),
 
 first_deal as (
 
+    -- a deleted deal is none
     select distinct on (deal_lead_id) *
     from lead_deals
+    where not is_deleted
     order by deal_lead_id, created_at, deal_id
+
+),
+
+deleted_deals as (
+
+    select deal_lead_id, array_agg(distinct deal_id order by deal_id) as deal_ids
+    from lead_deals
+    where is_deleted
+    group by deal_lead_id
 
 )
 
@@ -157,7 +168,9 @@ select
     first_deal.lost_reason,
     case when first_deal.outcome = 'won' then coalesce(first_deal.closed_at, first_deal.created_at)
     end as won_at,
+    deleted_deals.deal_ids as deleted_deal_ids,
     null::timestamptz as first_sales_touch_at
 from leads
 left join recorded on leads.lead_id = recorded.lead_id
 left join first_deal on leads.lead_id = first_deal.deal_lead_id
+left join deleted_deals on leads.lead_id = deleted_deals.deal_lead_id

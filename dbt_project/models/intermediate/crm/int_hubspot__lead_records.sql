@@ -1,6 +1,9 @@
 -- One row per HubSpot contact (its current version) on the common lead-record model, with the
 -- moments it entered each stage as HubSpot recorded them (property history), its deal, its first
 -- sales touch and whether it showed high intent (a form the contract calls high-intent).
+-- A deal whose latest version is archived (deleted in HubSpot) is no deal: the contact's first
+-- live deal is its deal, and the archived ones are listed in deleted_deal_ids (people_exclusions
+-- counts them).
 {%- set definition = lead_definition() %}
 {%- set hubspot = definition['crm']['hubspot'] %}
 
@@ -69,9 +72,19 @@ deals as (
         created_at,
         {{ contract_map('deal_stage', hubspot['deal_stages']) }} as outcome,
         lost_reason,
-        deal_stage_history
+        deal_stage_history,
+        is_archived
     from deal_versions
     order by deal_id, updated_at desc, partition_date desc, source_line desc
+
+),
+
+deleted_deals as (
+
+    select contact_id, array_agg(deal_id order by deal_id) as deal_ids
+    from deals
+    where is_archived and contact_id is not null
+    group by contact_id
 
 ),
 
@@ -100,6 +113,7 @@ first_deal as (
         won.won_at
     from deals
     left join won on deals.deal_id = won.deal_id
+    where not deals.is_archived
     order by deals.contact_id, deals.created_at
 
 ),
@@ -158,9 +172,11 @@ select
     first_deal.outcome as deal_outcome,
     first_deal.lost_reason,
     first_deal.won_at,
+    deleted_deals.deal_ids as deleted_deal_ids,
     touches.first_sales_touch_at
 from contacts
 left join recorded on contacts.contact_id = recorded.contact_id
 left join first_deal on contacts.contact_id = first_deal.contact_id
+left join deleted_deals on contacts.contact_id = deleted_deals.contact_id
 left join touches on contacts.contact_id = touches.contact_id
 left join high_intent_forms on {{ email_key('contacts.email') }} = high_intent_forms.email_key

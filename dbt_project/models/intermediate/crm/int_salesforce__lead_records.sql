@@ -2,6 +2,9 @@
 -- moments it entered each stage as Salesforce recorded them (status on every delivered version
 -- and in LeadHistory, MQL_Date__c), its converted opportunity, its first sales touch (tasks and
 -- events on the lead or its converted contact) and high intent (a rating the contract names).
+-- The pull's Bulk 2.0 queryAll returns deleted rows with IsDeleted = true: an opportunity whose
+-- latest version is deleted is no deal (no opportunity, pipeline or revenue); its id is kept in
+-- deleted_deal_ids (people_exclusions counts it).
 {%- set salesforce = lead_definition()['crm']['salesforce'] %}
 
 with
@@ -61,9 +64,22 @@ opportunities as (
         currency_code,
         created_at,
         {{ contract_map('stage_name', salesforce['opportunity_stages']) }} as outcome,
-        lost_reason
+        lost_reason,
+        coalesce(is_deleted, false) as is_deleted
     from {{ ref('stg_salesforce__opportunity') }}
     order by opportunity_id, system_modified_at desc, partition_date desc, source_line desc
+
+),
+
+live_opportunities as (
+
+    select * from opportunities where not is_deleted
+
+),
+
+deleted_opportunities as (
+
+    select opportunity_id from opportunities where is_deleted
 
 ),
 
@@ -131,10 +147,15 @@ select
     opportunities.outcome as deal_outcome,
     opportunities.lost_reason,
     won.won_at,
+    case when deleted_opportunities.opportunity_id is not null
+        then array[deleted_opportunities.opportunity_id] end as deleted_deal_ids,
     touches.first_sales_touch_at
 from leads
 left join recorded on leads.lead_id = recorded.lead_id
 left join recorded_mql on leads.lead_id = recorded_mql.lead_id
-left join opportunities on leads.converted_opportunity_id = opportunities.opportunity_id
+left join live_opportunities as opportunities
+    on leads.converted_opportunity_id = opportunities.opportunity_id
+left join deleted_opportunities
+    on leads.converted_opportunity_id = deleted_opportunities.opportunity_id
 left join won on opportunities.opportunity_id = won.opportunity_id
 left join touches on leads.lead_id = touches.lead_id

@@ -4,6 +4,9 @@
 -- order: test, internal, spam, competitor, no email), deleted when every
 -- record of theirs that counts was deleted in the CRM. The gate reconciles these counts with the
 -- raw CRM (revwh.gate.reconciliation_suites: raw people = dim_people + excluded + deleted).
+-- Deleted deals are counted here too ('deleted deal'): the deals of counted people whose latest
+-- version was deleted in the CRM, so no opportunity, pipeline or revenue; their people stay
+-- counted (people 0).
 {%- set reasons = [
     ('test', 'Test records (the contract\'s test email patterns)'),
     ('internal', 'Our own colleagues (internal domains)'),
@@ -11,6 +14,7 @@
     ('competitor', 'Competitors (their domains)'),
     ('no email', 'No email, and the contract has no identity fallback'),
     ('deleted', 'Every counted record of the person was deleted in the CRM'),
+    ('deleted deal', 'Deals deleted in the CRM (no opportunity, pipeline or revenue); their people stay counted'),
 ] %}
 
 with
@@ -59,6 +63,18 @@ excluded_records as (
 
 ),
 
+deleted_deals as (
+
+    -- the deleted deals of the records dim_people counts (a deal is counted once)
+    select 'deleted deal'::text as exclusion_reason, count(distinct deleted.deal_id) as records
+    from records
+    inner join people on records.identity_key = people.identity_key
+    cross join lateral unnest(records.deleted_deal_ids) as deleted (deal_id)
+    where records.exclusion_reason is null and not people.is_excluded
+        and not people.is_deleted
+
+),
+
 excluded_people as (
 
     select
@@ -75,8 +91,10 @@ select
     {{ sql_string(var('crm', 'hubspot')) }}::text as crm,
     reasons.exclusion_reason,
     reasons.description,
-    case when reasons.exclusion_reason = 'deleted'
-        then coalesce(excluded_people.counted_records, 0)
+    case
+        when reasons.exclusion_reason = 'deleted'
+            then coalesce(excluded_people.counted_records, 0)
+        when reasons.exclusion_reason = 'deleted deal' then coalesce(deleted_deals.records, 0)
         else coalesce(excluded_records.records, 0)
     end::bigint as records,
     coalesce(excluded_people.people, 0)::bigint as people,
@@ -85,3 +103,4 @@ select
 from reasons
 left join excluded_records on reasons.exclusion_reason = excluded_records.exclusion_reason
 left join excluded_people on reasons.exclusion_reason = excluded_people.exclusion_reason
+left join deleted_deals on reasons.exclusion_reason = deleted_deals.exclusion_reason

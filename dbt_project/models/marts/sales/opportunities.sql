@@ -3,6 +3,8 @@
 -- campaign that sourced it: the first touch of its journey (int_attribution__touches' first
 -- touch, read from attribution_opportunities' first_touch rows, as pipeline_sourced_influenced
 -- counts it), so the sums by channel are the sourced pipeline and revenue.
+-- A deal whose latest version is deleted in the CRM is no opportunity (the lead-record models
+-- drop it; people_exclusions counts it under 'deleted deal').
 -- The semantic layer's pipeline, won revenue and win rate read this mart. A deal created or won
 -- before its person's first contact is kept, flagged in `anomalies`.
 with

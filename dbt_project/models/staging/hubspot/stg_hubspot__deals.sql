@@ -25,7 +25,10 @@ renamed as (
         (record #>> '{properties,createdate}')::timestamptz as created_at,
         nullif(record #>> '{properties,closedate}', '')::timestamptz as closes_at,
         (record #>> '{properties,hs_lastmodifieddate}')::timestamptz as updated_at,
-        coalesce((record ->> 'archived')::boolean, false) as is_archived,
+        -- archived (deleted) in HubSpot: listed with archived=true, archivedAt set
+        coalesce((record ->> 'archived')::boolean, false)
+            or nullif(record ->> 'archivedAt', '') is not null as is_archived,
+        nullif(record ->> 'archivedAt', '')::timestamptz as archived_at,
         {{ lineage_columns() }}
 
     from source
