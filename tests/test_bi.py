@@ -457,7 +457,7 @@ def test_data_quality_shows_the_anomalies_and_exclusions_of_the_marts(
     assert flagged == (0, 0)
     assert {e[0]: (e[2], e[3]) for e in exclusions} == {
         "test": (4, 4), "internal": (3, 3), "spam": (3, 3), "competitor": (0, 0),
-        "no email": (0, 0), "deleted": (0, 0)}
+        "no email": (0, 0), "deleted": (0, 0), "deleted deal": (0, 0)}
     _open_dashboard(page, superset, "data-quality", 6)
     shown = _table_rows(page, "CRM anomalies: people and records flagged")
     assert [(r["anomaly"], r["description"], r["people"], r["records"]) for r in shown] == [
