@@ -70,7 +70,8 @@ db-url: setup  ## print the warehouse URL
 	@$(RUN) revwh db url
 
 .PHONY: help setup dbt-manifest demo test lint airflow bi bi-stop bi-install browser db-start db-stop db-url bench \
-	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos bench-demo bench-pull
+	bench-loader bench-dbt bench-gate bench-airflow bench-cosmos bench-demo bench-pull \
+	bench-memory
 
 bench: bench-loader bench-dbt bench-gate  ## every benchmark (figures in docs/benchmarks.md)
 
@@ -85,6 +86,9 @@ bench-cosmos: setup  ## the nightly dbt build: Cosmos LOCAL vs WATCHER vs one db
 
 bench-demo: setup  ## a fresh clone's install + make demo, timed (in a temporary clone of HEAD)
 	$(RUN) python bench/demo_bench.py $(BENCH_ARGS)
+
+bench-memory: setup  ## peak memory of the demo's simulator steps (history export, fakes) at 30 and 90 days
+	$(RUN) python bench/memory_bench.py $(BENCH_ARGS)
 
 bench-dbt: setup  ## nightly incremental dbt build vs full refresh on 365 simulated days
 	$(RUN) python bench/dbt_bench.py

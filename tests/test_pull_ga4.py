@@ -49,8 +49,6 @@ def fake(server):
     yield server
     server.faults.clear()
     server.log.clear()
-    if not server.bigquery.rows:  # a test changed the records: render them again
-        server.bigquery.warm()
 
 
 def _pull(fake, landing, first=START, days=2):
@@ -79,11 +77,10 @@ def test_a_lookback_day_is_read_again_when_the_export_rewrote_it(fake, store, tm
     assert sum("events_20260901/data" in p for _, p, _ in fake.log) == 1  # not read again
     with_new_field(monkeypatch, "events", "is_late")  # the export rewrote the table
     fake.bigquery.rewrite("events_20260901")
-    fake.bigquery.warm()
+    fake.bigquery.forget()  # every table rendered again, with the new field
     landed = _pull(fake, tmp_path, START + timedelta(days=1), 1)
     monkeypatch.undo()
-    fake.bigquery.schemas.clear()
-    fake.bigquery.rows.clear()
+    fake.bigquery.forget()
     restated = [f for f in landed if f["day"] == START.isoformat()]
     assert restated[0]["status"] == "version"
     fake.bigquery.modified.clear()
@@ -121,13 +118,10 @@ def test_an_empty_day_and_drift(fake, store, tmp_path, conn, monkeypatch):
         return ({**r, "consent_mode_v3": "x"} for r in original(self, platform, entity, day))
 
     monkeypatch.setattr(Store, "records", records)
-    fake.bigquery.schemas.clear()  # rendered again from the changed records
-    fake.bigquery.rows.clear()
-    fake.bigquery.warm()
+    fake.bigquery.forget()  # rendered again from the changed records
     _pull(fake, tmp_path)
     monkeypatch.setattr(Store, "records", original)
-    fake.bigquery.schemas.clear()
-    fake.bigquery.rows.clear()
+    fake.bigquery.forget()
     empty = START + timedelta(days=1)
     assert load_file(conn, EVENTS, empty, locate(EVENTS, empty, str(tmp_path)).url
                      ).rows_loaded == 0

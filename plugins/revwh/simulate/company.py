@@ -151,7 +151,7 @@ COMPANY_KINDS = ["Logistics", "Health", "Retail", "Software", "Finance", "Energy
 
 
 # --- what happened ------------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class Click:
     ad: Ad
     at: datetime  # UTC
@@ -160,14 +160,14 @@ class Click:
     session: Session | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Visitor:
     user_pseudo_id: str
     first_session: Session | None = None
     sessions: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Session:
     visitor: Visitor
     channel: str
@@ -181,7 +181,7 @@ class Session:
     person: Person | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Account:
     account_id: str
     name: str
@@ -191,7 +191,7 @@ class Account:
     created_at: datetime | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     person_id: str
     email: str
@@ -247,7 +247,7 @@ class Opportunity:
     lost_reason: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class AdDay:
     """One ad's delivery on one account-local day (final figures)."""
     ad: Ad
@@ -340,6 +340,7 @@ class Company:
     # --- one day ---------------------------------------------------------------------------------
     def _simulate_day(self, day: date) -> None:
         scale = self.config.scale
+        first = len(self.sessions)  # the day's sessions are the ones made from here on
         for ad in ADS:
             budget = ad.daily_budget_micros * scale
             spent: dict[date, int] = {}
@@ -371,7 +372,7 @@ class Company:
                 bot = self._session(self.rng.choice(["direct", "referral"]), self._moment(day),
                                     bot=True)
                 bot.bot, bot.pageviews, bot.converted = True, 15 + self._poisson(10), False
-        for session in [s for s in self.sessions if s.started_at.date() == day and s.converted]:
+        for session in [s for s in self.sessions[first:] if s.converted]:
             self._web_lead(session)
         for channel, per_day in SALES_SOURCED.items():
             for _ in range(self._poisson(per_day * scale)):

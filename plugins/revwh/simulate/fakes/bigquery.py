@@ -4,12 +4,18 @@ company; the schema is the export's fields found in the simulator's rows."""
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from datetime import date
 
 from revwh.simulate.fakes.server import FakeServer, Request, Response, json_response
 from revwh.simulate.fakes.store import SimStore
 
 PLATFORM = "ga4"
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
 
 
 def _type(value) -> str | None:
@@ -70,17 +76,22 @@ def _cell(value, spec: dict):
 
 
 class BigQueryFake:
+    """Renders a table when a request asks for it, from the day's landing file: its schema and
+    row count are kept (small), its encoded rows only for the last few tables read (a pull
+    pages through one table at a time), so memory holds a few days, never the export."""
+
+    CACHED_TABLES = 2
+
     def __init__(self, store: SimStore, project: str, dataset: str) -> None:
         self.store, self.project, self.dataset = store, project, dataset
-        self.schemas: dict[str, dict] = {}
+        self.schemas: dict[str, tuple[dict, int]] = {}  # table -> (fields, rows)
         self.modified: dict[str, int] = {}  # table -> lastModifiedTime (ms), when rewritten
-        self.rows: dict[str, list[dict]] = {}
+        self.rows: OrderedDict[str, list[bytes]] = OrderedDict()  # the newest read last
 
-    def warm(self) -> None:
-        """Render every table up front, so that requests answer at once."""
-        for day in self.store.days(PLATFORM, "events"):
-            if self._day(f"events_{day:%Y%m%d}") is not None:
-                self._rows(f"events_{day:%Y%m%d}", day)
+    def forget(self) -> None:
+        """Render every table again from the records (a test changed them)."""
+        self.schemas.clear()
+        self.rows.clear()
 
     def rewrite(self, table: str) -> None:
         """The export rewrote the table now (late events)."""
@@ -112,22 +123,29 @@ class BigQueryFake:
             return None
         return day if self.store.file(PLATFORM, "events", day) is not None else None
 
-    def _schema(self, table: str, day: date) -> dict:
+    def _schema(self, table: str, day: date) -> tuple[dict, int]:
+        """The table's fields, and its number of rows (one pass over the day's records)."""
         if table not in self.schemas:
             fields: dict = {}
+            count = 0
             for record in self.store.records(PLATFORM, "events", day):
                 _merge(fields, record)
-            self.schemas[table] = fields
+                count += 1
+            self.schemas[table] = (fields, count)
             self.rows.pop(table, None)
         return self.schemas[table]
 
-    def _rows(self, table: str, day: date) -> list[dict]:
-        """The table's rows in tabledata.list's encoding (rendered once per schema)."""
-        fields = self._schema(table, day)
-        if table not in self.rows:
-            self.rows[table] = [{"f": [{"v": _cell(record.get(name), spec)}
-                                       for name, spec in fields.items()]}
-                                for record in self.store.records(PLATFORM, "events", day)]
+    def _rows(self, table: str, day: date) -> list[bytes]:
+        """The table's rows in tabledata.list's encoding, each as its JSON (a second pass)."""
+        fields, _ = self._schema(table, day)
+        if table in self.rows:
+            self.rows.move_to_end(table)
+            return self.rows[table]
+        while len(self.rows) >= self.CACHED_TABLES:
+            self.rows.popitem(last=False)
+        self.rows[table] = [_json({"f": [{"v": _cell(record.get(name), spec)}
+                                         for name, spec in fields.items()]})
+                            for record in self.store.records(PLATFORM, "events", day)]
         return self.rows[table]
 
     def _missing(self, table: str) -> Response:
@@ -139,12 +157,12 @@ class BigQueryFake:
         day = self._day(table)
         if day is None or dataset != self.dataset:
             return self._missing(table)
-        rows = len(self._rows(table, day))
+        fields, rows = self._schema(table, day)
         modified = self.modified.get(table) or self._written(day)
         return json_response({
             "kind": "bigquery#table", "id": f"{project}:{dataset}.{table}",
             "tableReference": {"projectId": project, "datasetId": dataset, "tableId": table},
-            "schema": {"fields": _render(self._schema(table, day))},
+            "schema": {"fields": _render(fields)},
             "numRows": str(rows), "type": "TABLE", "lastModifiedTime": str(modified),
             "creationTime": str(self._written(day, first=True))})
 
@@ -155,18 +173,19 @@ class BigQueryFake:
         everything = self._rows(table, day)
         start = int(request.arg("pageToken", "0") or 0)
         size = int(request.arg("maxResults", "10000"))
-        rows, total = everything[start:start + size], len(everything)
-        body = {"kind": "bigquery#tableDataList", "totalRows": str(total), "rows": rows}
+        total = len(everything)
+        # the JSON json_response would write, assembled from the rows' own
+        body = (b'{"kind":"bigquery#tableDataList","totalRows":' + _json(str(total))
+                + b',"rows":[' + b",".join(everything[start:start + size]) + b"]")
         if start + size < total:
-            body["pageToken"] = str(start + size)
-        return json_response(body)
+            body += b',"pageToken":' + _json(str(start + size))
+        return Response(200, body + b"}", {})
 
 
 def build(store: SimStore, project: str = "acme-analytics",
           dataset: str = "analytics_313370001", server: FakeServer | None = None) -> FakeServer:
     server = server or FakeServer()
     fake = BigQueryFake(store, project, dataset)
-    fake.warm()
     server.bigquery = fake  # type: ignore[attr-defined]
     path = r"/bigquery/v2/projects/(?P<project>[^/]+)/datasets/(?P<dataset>[^/]+)/tables/" \
            r"(?P<table>[^/]+)"

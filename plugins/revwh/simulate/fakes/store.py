@@ -17,15 +17,14 @@ _VERSION = re.compile(r"__v([0-9A-Za-z_-]+)\.")
 
 
 class SimStore:
-    """Records of a landing folder the simulator wrote (or writes, given a config)."""
+    """Records of a landing folder the simulator wrote (or writes, given a config). Nothing
+    is held in memory: each request reads its day's file (the simulated company is not kept
+    once its files are written)."""
 
     def __init__(self, root: Path, config: SimConfig | None = None) -> None:
         self.root = Path(root)
         if config is not None:
-            self.company = Company(config)
-            write_extracts(self.company, self.root)
-        else:
-            self.company = None
+            write_extracts(Company(config), self.root)
 
     def days(self, platform: str, entity: str) -> list[date]:
         folder = self.root / platform / entity
