@@ -9,8 +9,9 @@ LOCAL := .local
 UV := $(or $(shell command -v uv 2>/dev/null),$(LOCAL)/uv/bin/uv)
 RUN := $(UV) run --frozen --no-sync
 # make test runs the test files on this many pytest-xdist workers, a file's tests on one worker
-# (its module fixtures built once): the CPU count, at most 4 (each worker may start Airflow or
-# Superset). TEST_WORKERS=0 runs them in this one process.
+# (its module fixtures built once), the slowest files first (tests/conftest.py, SLOW_FILES): the
+# CPU count, at most 4 (each worker may start Airflow or Superset). TEST_WORKERS=0 runs them in
+# this one process.
 TEST_WORKERS ?= $(shell python3 -c "import os; print(min(4, os.cpu_count() or 1))")
 export UV_PYTHON_DOWNLOADS := never
 
@@ -34,7 +35,7 @@ demo: setup  ## 90 days of demo history loaded and built once, the nightly DAG f
 test: setup bi-install browser  ## lint (ruff, the package's layers), then run the test suite
 	$(RUN) ruff check .
 	$(RUN) lint-imports
-	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile
+	$(RUN) pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 
 lint: setup  ## ruff, and the package's layers (import-linter)
 	$(RUN) ruff check .

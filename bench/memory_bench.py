@@ -53,7 +53,7 @@ def _fakes(days: int, scale: float, folder: Path) -> dict:
         base = (f"{suite.http['ga4'].url}/bigquery/v2/projects/{GA4_PROJECT}/datasets/"
                 f"{GA4_DATASET}/tables")
         for day in store.days("ga4", "events"):
-            token = "0"
+            token: str | None = str(0)  # the first page
             while token is not None:
                 url = f"{base}/events_{day:%Y%m%d}/data?maxResults=2000&pageToken={token}"
                 with urllib.request.urlopen(url, timeout=120) as response:

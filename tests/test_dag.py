@@ -324,7 +324,7 @@ def test_each_run_owns_one_day(dag):
 
 
 WAREHOUSE_CONN = ('{"conn_type": "postgres", "host": "wh.example", "port": 6543, '
-                  '"login": "etl", "password": "p@ss/word", "schema": "warehouse", '
+                  '"login": "etl", "password": "replace-with-a/pass@word", "schema": "warehouse", '
                   '"extra": {"sslmode": "require", "keepalives_idle": "30"}}')
 
 
@@ -341,9 +341,10 @@ def test_the_warehouse_connection_wins_over_warehouse_url(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_REVWH_WAREHOUSE", WAREHOUSE_CONN)
     monkeypatch.setenv("REVWH_PII_SALT", "test-salt")
     url = warehouse_url()
-    assert url == "postgresql://etl:p%40ss%2Fword@wh.example:6543/warehouse?sslmode=require"
+    assert url == ("postgresql://etl:replace-with-a%2Fpass%40word@wh.example:6543/warehouse"
+                   "?sslmode=require")
     assert url_parts(url) == {"host": "wh.example", "port": "6543", "user": "etl",
-                              "password": "p@ss/word", "dbname": "warehouse",
+                              "password": "replace-with-a/pass@word", "dbname": "warehouse",
                               "sslmode": "require"}
     operator = SimpleNamespace(env={}, vars=None)
     runtime_dbt_settings({}, operator)
@@ -400,4 +401,5 @@ def test_cosmos_builds_the_dbt_profile_from_the_warehouse_connection(monkeypatch
         {k: ours[k] for k in ("schema", "threads", "connect_timeout")}
     assert (target["host"], target["port"], target["user"], target["dbname"],
             target["sslmode"]) == ("wh.example", 6543, "etl", "warehouse", "require")
-    assert "p@ss/word" not in text and list(env.values()) == ["p@ss/word"]
+    secret = "replace-with-a/pass@word"
+    assert secret not in text and list(env.values()) == [secret]

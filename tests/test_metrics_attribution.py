@@ -13,8 +13,10 @@ truth's amount_usd); Markov removal effects 1e-9 against the exact solution.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import re
+import tempfile
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -329,15 +331,27 @@ CHAIN = [  # (folder under models, model), in dependency order
 RELATION = re.compile(r'"[^"]+"\."(?:intermediate|audit|reference|staging)"\."(\w+)"')
 
 
-def _compiled(folder: str, model: str) -> str:
-    """The model's SQL as dbt compiled it for the metrics warehouse, reading temporary tables
-    in place of its inputs."""
-    path = settings().dbt_target_dir / "compiled" / "revenue_warehouse" / "models" / folder / \
-        f"{model}.sql"
-    if not path.exists():
-        from revwh.transform.dbt_runner import run_dbt
+@functools.cache
+def _compiled_target() -> Path:
+    """The CHAIN compiled by dbt once, into a target folder of its own: the session's shared
+    target holds whatever another test compiled last (another CRM, contract or currency), which
+    depends on the order the tests ran in."""
+    from revwh.transform.dbt_runner import run_dbt
 
+    home = Path(tempfile.mkdtemp(prefix="revwh-test-compiled-"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REVWH_HOME", str(home))
+        for name in ("CRM", "CRM_MAPPING_FILE", "LEAD_DEFINITION_FILE"):
+            patch.delenv(name, raising=False)
         run_dbt(["compile", "--select", " ".join(m for _, m in CHAIN)])
+        return settings().dbt_target_dir
+
+
+def _compiled(folder: str, model: str) -> str:
+    """The model's SQL as dbt compiled it (the default CRM and contract), reading temporary
+    tables in place of its inputs."""
+    path = _compiled_target() / "compiled" / "revenue_warehouse" / "models" / folder / \
+        f"{model}.sql"
     return RELATION.sub(r"pg_temp.\1", Path(path).read_text())
 
 
