@@ -30,6 +30,7 @@ DASHBOARDS = {
     "attribution": {"attribution_opportunities", "pipeline_sourced_influenced"},
     "sales-follow-up": {"sales_follow_up", "sales_feedback_reasons"},
     "self-reported-source": {"self_reported_vs_tracked"},
+    "data-quality": {"crm_anomalies", "people_exclusions", "dim_people", "opportunities"},
 }
 # PostgreSQL's names of the types the contracts declare
 TYPE_NAMES = {"timestamptz": "timestamp with time zone", "numeric(18,2)": "numeric"}
