@@ -21,6 +21,7 @@ import os
 from datetime import timedelta
 
 from revwh.ingest.pull.base import PullContext
+from revwh.ingest.pull.landing import taken_back_on_failure
 from revwh.ingest.pull.retry import Transient
 
 API_VERSION = "v26"
@@ -148,18 +149,17 @@ def _stream(ctx: PullContext, service, customer: str, query: str, staged, endpoi
     from google.protobuf import json_format
 
     def once() -> None:
-        mark = staged.mark()
-        try:
-            for batch in service.search_stream(customer_id=customer, query=query,
-                                               timeout=ctx.policy.timeout_seconds):
-                for row in batch.results:
-                    record = _api_names(json_format.MessageToDict(
-                        type(row).pb(row), preserving_proto_field_name=True))
-                    staged.write_record(convert(record) if convert else record)
-        except Exception as error:
-            staged.rewind(mark)
-            _sorted(error)
-            raise
+        with taken_back_on_failure(staged):
+            try:
+                for batch in service.search_stream(customer_id=customer, query=query,
+                                                   timeout=ctx.policy.timeout_seconds):
+                    for row in batch.results:
+                        record = _api_names(json_format.MessageToDict(
+                            type(row).pb(row), preserving_proto_field_name=True))
+                        staged.write_record(convert(record) if convert else record)
+            except Exception as error:
+                _sorted(error)
+                raise
 
     ctx.call(once, endpoint, day)
 

@@ -16,6 +16,7 @@ import hashlib
 import io
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 
@@ -91,6 +92,19 @@ class DayFile:
     def close(self) -> None:
         if not self._handle.closed:
             self._handle.close()
+
+
+@contextlib.contextmanager
+def taken_back_on_failure(staged) -> Iterator[None]:
+    """What the block writes to `staged` (a DayFile, or anything with mark and rewind) stays
+    only if the block ends well: a stream that fails half-way is rewound out of it, so its
+    retry writes it again from where it started."""
+    mark = staged.mark()
+    try:
+        yield
+    except BaseException:
+        staged.rewind(mark)
+        raise
 
 
 @dataclass

@@ -25,7 +25,7 @@ import ijson
 
 from revwh.ingest.pull import http
 from revwh.ingest.pull.base import PullContext
-from revwh.ingest.pull.landing import DayFile
+from revwh.ingest.pull.landing import DayFile, taken_back_on_failure
 
 BASE_URL = "https://api.linkedin.com"
 OAUTH_URL = "https://www.linkedin.com"
@@ -103,14 +103,9 @@ def _analytics_day(ctx: PullContext, client: httpx.Client, account: str, day: da
     path = f"/rest/adAnalytics?{_analytics_query(account, day)}"
 
     def once() -> None:
-        mark = staged.mark()
-        try:
-            with http.stream(client, path) as response:
-                for element in stream_elements(response.iter_bytes()):
-                    staged.write_record(element)
-        except BaseException:
-            staged.rewind(mark)  # a retry writes the day again from where it started
-            raise
+        with taken_back_on_failure(staged), http.stream(client, path) as response:
+            for element in stream_elements(response.iter_bytes()):
+                staged.write_record(element)
 
     ctx.call(once, "rest/adAnalytics", day)
 

@@ -20,6 +20,7 @@ import requests
 
 from revwh.ingest.pull import retry
 from revwh.ingest.pull.base import PullContext, day_bounds
+from revwh.ingest.pull.landing import taken_back_on_failure
 from revwh.ingest.pull.retry import Transient, classify_http, retry_after_seconds
 
 API_VERSION = "62.0"
@@ -154,7 +155,6 @@ def _query_all(client: _Client, ctx: PullContext, source, day, sobject: str,
 def _results_page(client: _Client, url: str, params: dict, staged, first: bool):
     """One page of results streamed into the day's file; the next locator. A page that fails
     half-way is retried whole: what it wrote is taken back first."""
-    mark = staged.mark()
     try:
         response = client.session.get(url, params=params, stream=True, headers={
             "Authorization": f"Bearer {client.token}", "Accept": "text/csv"})
@@ -169,18 +169,18 @@ def _results_page(client: _Client, url: str, params: dict, staged, first: bool):
             error.status = response.status_code  # type: ignore[attr-defined]
             raise error
         skip_header = not first
-        try:
-            for chunk in response.iter_content(chunk_size=1 << 16):
-                if skip_header:
-                    newline = chunk.find(b"\n")
-                    if newline < 0:
-                        continue
-                    chunk, skip_header = chunk[newline + 1:], False
-                staged.write_bytes(chunk.replace(b"\x00", b""))
-        except (requests.RequestException, OSError) as error:
-            staged.rewind(mark)
-            raise Transient("connection", retry_after_seconds(None), str(error)[:100]) \
-                from error
+        with taken_back_on_failure(staged):
+            try:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    if skip_header:
+                        newline = chunk.find(b"\n")
+                        if newline < 0:
+                            continue
+                        chunk, skip_header = chunk[newline + 1:], False
+                    staged.write_bytes(chunk.replace(b"\x00", b""))
+            except (requests.RequestException, OSError) as error:
+                raise Transient("connection", retry_after_seconds(None), str(error)[:100]) \
+                    from error
         staged.records += int(response.headers.get("Sforce-NumberOfRecords") or 0)
         locator = response.headers.get("Sforce-Locator") or ""
     return ("" if locator == "null" else locator), False
