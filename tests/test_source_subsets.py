@@ -9,7 +9,7 @@ simulator (tests/fixtures/ad_platforms/README.md):
 
 - tests/fixtures/ad_platforms/landing: Google Ads (GAQL rows, USD), Meta (Insights, an EUR
   account), LinkedIn (adAnalytics, a GBP account) and the ECB's daily rates, 2-4 April 2024;
-- GA4: BigQuery export rows (the 2024 vintage of tests/test_ga4_exports.py), six sessions;
+- GA4: BigQuery export rows (the 2024 vintage, tests/ga4_rows.py), six sessions;
 - the CRM: tests/fixtures/crm_with_emails (CRM=csv_crm), landed on the interval's last day.
 
 Every figure asserted is computed by hand from those files (the README shows the arithmetic).
@@ -25,9 +25,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from ga4_rows import OWN, _collected, _event, _last_click
 from psycopg import sql
 from support import query_rows
-from test_ga4_exports import OWN, _collected, _event, _last_click
 
 FIXTURES = Path(__file__).parent / "fixtures"
 D2, D3, D4 = date(2024, 4, 2), date(2024, 4, 3), date(2024, 4, 4)
