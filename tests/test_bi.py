@@ -15,6 +15,7 @@ bundle with a renamed chart must rename it (Superset's API). Needs Debian's chro
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -167,6 +168,48 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
+LOGIN_TRIES = 3
+LOGIN_SECONDS = 120
+
+
+def _log_in(page: Any, superset: SimpleNamespace) -> None:
+    """Sign in through the login form. A sign-in the server answers without leaving /login (an
+    error page, "Invalid username or password") is tried again, up to LOGIN_TRIES times; each
+    failed try keeps a screenshot, and the last fails with what the page and the server said."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    seen: list[str] = []
+    for attempt in range(1, LOGIN_TRIES + 1):
+        answers: list[str] = []
+
+        def note(response: Any, answers: list[str] = answers) -> None:
+            if "/login" in response.url or "/security/" in response.url:
+                answers.append(f"{response.request.method} {response.url} -> {response.status}")
+
+        page.on("response", note)
+        try:
+            page.goto(f"{superset.base}/login/")
+            page.fill('[data-test="username-input"]', superset.user)
+            page.fill('[data-test="password-input"]', superset.password)
+            page.click('[data-test="login-button"]')
+            page.wait_for_url(lambda url: "/login" not in url, timeout=LOGIN_SECONDS * 1000)
+            return
+        except PlaywrightTimeout as error:
+            shot = ARTIFACTS / f"login-try-{attempt}.png"
+            with contextlib.suppress(Exception):
+                page.screenshot(path=str(shot), full_page=True)
+            text = ""
+            with contextlib.suppress(Exception):
+                text = " ".join(page.inner_text("body").split())[:600]
+            seen.append(f"try {attempt}: {error.message.splitlines()[0]}; at {page.url}; "
+                        f"responses: {answers}; page: {text!r}; screenshot: {shot}")
+        finally:
+            page.remove_listener("response", note)
+    pytest.fail(f"Superset's sign-in did not leave /login in {LOGIN_TRIES} tries:\n"
+                + "\n".join(seen) + "\nSuperset's log ends:\n"
+                + superset.log.read_text()[-3000:])
+
+
 @pytest.fixture(scope="module")
 def page(browser: Any, superset: SimpleNamespace, request: pytest.FixtureRequest
          ) -> Iterator[Any]:
@@ -188,11 +231,7 @@ def page(browser: Any, superset: SimpleNamespace, request: pytest.FixtureRequest
             route.abort()
 
     page.route("**/*", keep_local)
-    page.goto(f"{superset.base}/login/")
-    page.fill('[data-test="username-input"]', superset.user)
-    page.fill('[data-test="password-input"]', superset.password)
-    page.click('[data-test="login-button"]')
-    page.wait_for_url(lambda url: "/login" not in url)
+    _log_in(page, superset)
     page.outside_requests = outside  # type: ignore[attr-defined]
     page.revwh_reporter = request.config.pluginmanager.get_plugin(  # type: ignore[attr-defined]
         "terminalreporter")

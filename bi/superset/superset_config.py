@@ -29,6 +29,10 @@ Path(DATA_DIR).mkdir(parents=True, exist_ok=True)
 SQLALCHEMY_DATABASE_URI = (os.environ.get("SUPERSET_METADATA_URL")
                            or f"sqlite:///{DATA_DIR}/superset.db?check_same_thread=false")
 SQLALCHEMY_EXAMPLES_URI = None
+if SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+    # two gunicorn workers share the file: a write waits for the other's lock (SQLite's
+    # default is 5 s, then "database is locked") rather than failing the request
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 60}}
 UPLOAD_FOLDER = f"{DATA_DIR}/uploads/"
 
 # The dashboards read the warehouse's published marts through the read-only BI role.
