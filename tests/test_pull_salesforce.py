@@ -96,6 +96,32 @@ def test_results_are_read_by_locator_to_the_last_page(fake, ca, store, tmp_path,
     assert from_pull == _end_of_day_state(from_files)
 
 
+@pytest.mark.parametrize("page_size", [None, 3], ids=["one-page", "pages"])
+def test_results_cut_off_mid_page_are_rewound_and_read_again(fake, ca, store, tmp_path, conn,
+                                                             monkeypatch, caplog, page_size):
+    """A results page streams into the day's file as it arrives: a connection dropped half-way
+    through a page (the first, with its CSV header, or a later one) leaves no partial row and
+    no duplicate once that page is read again."""
+    fast_policy(monkeypatch)
+    if page_size:
+        monkeypatch.setattr(pull_salesforce, "PAGE", page_size)
+    lead = ALL["salesforce__lead"]
+    busiest = max(DAYS, key=lambda d: len(store.text("salesforce", "lead", d) or ""))
+    # the first page's answer cut inside its CSV header, or the second's (locator=3: a header
+    # of about 300 bytes the pull skips, then three rows of about 330) inside its second row
+    fake.fail("locator=3" if page_size else "/results", 200,
+              cut_after=900 if page_size else 100)
+    _pull(fake, ca, tmp_path, busiest, 1, [lead])
+    retried = [r.getMessage() for r in caplog.records if "status connection" in r.getMessage()]
+    assert len(retried) == 1 and "/results" in retried[0], retried  # read again, once
+    pages = [p for _, p, _ in fake.log if "/results" in p]
+    assert len(pages) == len(set(pages)) + 1
+    from_files, from_pull, loaded = load_both(conn, lead, busiest, store.root, tmp_path)
+    assert len(from_pull) > 3 and from_pull == _end_of_day_state(from_files)
+    # every row of the landed file once, none torn (a torn row is quarantined)
+    assert (loaded.rows_in_file, loaded.rows_quarantined) == (len(from_pull), 0)
+
+
 def test_a_failed_job_is_started_again_and_one_that_keeps_failing_fails(fake, ca, tmp_path,
                                                                         monkeypatch):
     fast_policy(monkeypatch)
