@@ -14,6 +14,7 @@ from pull_support import (
     fast_policy,
     interval,
     landed_files,
+    load_both,
     sources_of,
 )
 
@@ -79,6 +80,22 @@ def test_a_deadline_exceeded_is_retried(fake, ca, tmp_path, monkeypatch):
     fake.stall(1.0)
     _pull(fake, ca, tmp_path, sources=[ALL["google_ads__campaign_stats"]])
     assert len(waits) == 1
+
+
+def test_a_stream_cut_off_half_way_is_rewound_and_read_again(fake, ca, store, tmp_path, conn,
+                                                            monkeypatch):
+    """The stream's rows go to the day's file as they arrive: a stream reset after its first
+    batch leaves neither those rows twice nor a gap once the day is streamed again."""
+    waits = fast_policy(monkeypatch)
+    monkeypatch.setattr(fake_google_ads, "BATCH", 5)
+    ad_stats = ALL["google_ads__ad_stats"]
+    fake.cut(after_batches=2)
+    _pull(fake, ca, tmp_path, sources=[ad_stats])
+    assert len(waits) == 1  # the reset stream was retried once
+    from_files, from_pull, loaded = load_both(conn, ad_stats, START, store.root, tmp_path)
+    assert len(from_pull) > 10  # more than the two batches streamed before the reset
+    assert from_pull == from_files
+    assert (loaded.rows_in_file, loaded.rows_quarantined) == (len(from_pull), 0)
 
 
 def test_quota_exhausted_for_longer_fails_naming_it(fake, ca, tmp_path, monkeypatch):

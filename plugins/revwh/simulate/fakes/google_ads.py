@@ -32,6 +32,7 @@ class GoogleAdsFake:
         self.calls: list[str] = []
         self.developer_tokens = {FAKE_DEVELOPER}
         self.faults: list[tuple[str, float]] = []  # (kind, seconds) for the next calls
+        self.cuts: list[int] = []  # streams to reset after that many batches
         self._lock = threading.Lock()
         self._server: grpc.Server | None = None
         self.port = 0
@@ -44,6 +45,11 @@ class GoogleAdsFake:
 
     def stall(self, seconds: float) -> None:
         self.faults.append(("stall", seconds))
+
+    def cut(self, after_batches: int = 1) -> None:
+        """The next stream long enough ends after that many batches with UNAVAILABLE (a
+        connection reset half-way: the rows already streamed have reached the client)."""
+        self.cuts.append(after_batches)
 
     def _types(self):
         from google.ads.googleads.v26.services.types import google_ads_service as types
@@ -120,7 +126,13 @@ class GoogleAdsFake:
             elif kind == "stall":
                 time.sleep(seconds)
         rows = self._rows(request.query)
-        for start in range(0, max(len(rows), 1), BATCH):
+        for number, start in enumerate(range(0, max(len(rows), 1), BATCH)):
+            with self._lock:
+                cut = bool(self.cuts) and number == self.cuts[0]
+                if cut:
+                    self.cuts.pop(0)
+            if cut:
+                context.abort(grpc.StatusCode.UNAVAILABLE, "Connection reset by peer")
             batch = []
             for record in rows[start:start + BATCH]:
                 row = GoogleAdsRow.pb(GoogleAdsRow())
