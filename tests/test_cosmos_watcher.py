@@ -170,3 +170,44 @@ def test_the_trigger_round_trips_through_its_serialized_form():
     assert classpath == "revwh.transform.cosmos_watcher.ModelStatusTrigger"
     again = ModelStatusTrigger(**kwargs)
     assert again.serialize() == (classpath, kwargs)
+
+
+def _dbt_line(name: str, status: str, resource_type: str = "model") -> str:
+    """One of dbt's JSON log lines, as Cosmos' event callback hands it on."""
+    import json
+
+    return json.dumps({
+        "info": {"name": name, "msg": f"{name} {UID}", "level": "info",
+                 "ts": "2026-09-02T03:00:00Z"},
+        "data": {"node_info": {"unique_id": UID, "node_status": status,
+                               "resource_type": resource_type, "node_path": "x.sql",
+                               "node_started_at": "2026-09-02T03:00:00",
+                               "node_finished_at": "2026-09-02T03:00:01"}}}, indent=2)
+
+
+def test_the_producer_writes_a_node_xcom_only_when_it_is_over(caplog):
+    """Cosmos writes an XCom (a call through the API server) for each of a node's four events;
+    its model tasks read it once the node is over, so the progress events are only logged."""
+    pushed: list[tuple[str, object]] = []
+    ti = SimpleNamespace(xcom_push=lambda key, value: pushed.append((key, value)),
+                         xcom_pull=lambda **_: None)
+    producer = object.__new__(RebuildingProducer)
+    for name, value in {"tests_per_model": {}, "test_results_per_model": {},
+                        "_model_outlet_uris": {}, "_dataset_namespace": None,
+                        "_should_generate_model_uris": False,
+                        "_upstream_failure_skipped_ids": set()}.items():
+        object.__setattr__(producer, name, value)  # what Cosmos' __init__ would have set
+    parse = producer._make_parse_callable()
+    extra = {"context": {"ti": ti}}
+    with caplog.at_level("INFO"):
+        for name in ("NodeStart", "NodeCompiling", "NodeExecuting"):
+            parse(_dbt_line(name, "started"), extra)
+        assert pushed == []
+        assert all(f"{name} {UID}" in caplog.text
+                   for name in ("NodeStart", "NodeCompiling", "NodeExecuting"))
+        parse(_dbt_line("NodeFinished", "success"), extra)
+    keys = {key for key, _ in pushed}
+    assert keys == {"model__revenue_warehouse__int_ga4__sessions_dbt_event",
+                    "model__revenue_warehouse__int_ga4__sessions_status"}, pushed
+    assert dict(pushed)["model__revenue_warehouse__int_ga4__sessions_status"]["status"] == \
+        "success"

@@ -17,12 +17,14 @@ so clearing one model rebuilds just that model).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from airflow.triggers.base import TaskSkippedEvent, TaskSuccessEvent, TriggerEvent
 from cosmos.listeners.dag_run_listener import EventStatus
 from cosmos.operators._watcher.aggregation import get_tests_status_xcom_key
+from cosmos.operators._watcher.base import _log_dbt_msg
 from cosmos.operators._watcher.state import (
     ProducerTaskState,
     is_dbt_node_status_failed,
@@ -33,6 +35,10 @@ from cosmos.operators._watcher.state import (
 )
 from cosmos.operators._watcher.triggerer import WatcherEventReason, WatcherTrigger
 from cosmos.operators.watcher import DbtProducerWatcherOperator
+
+# dbt's events of a node on its way to NodeFinished (revwh's producer writes no XCom for them)
+PROGRESS_EVENTS = frozenset({"NodeStart", "NodeCompiling", "NodeExecuting"})
+PROGRESS_EVENT_NAMES = tuple(f'"{name}"' for name in PROGRESS_EVENTS)
 
 # The DAG's claim_build returns a new token each time it takes the build lease; the producer
 # pushes the token it builds under (RebuildingProducer).
@@ -133,6 +139,27 @@ class RebuildingProducer(DbtProducerWatcherOperator):
     build lease it builds under, and a later try (a rerun of the day, a backfill reprocessing
     it, the producer cleared or retried) runs the whole build again: Cosmos' own skips, leaving
     every model task to run its own dbt command, about 60x slower here."""
+
+    def _make_parse_callable(self) -> Callable[[str, Any], None]:
+        """Cosmos' parser of dbt's JSON events, without the XComs of a node's progress: it
+        writes one for each of NodeStart, NodeCompiling, NodeExecuting and NodeFinished, each a
+        call through the API server, and its model tasks read the event only once the node is
+        over (NodeFinished, written last, is what they read). The progress events are still
+        logged."""
+        parse = super()._make_parse_callable()
+
+        def parse_without_progress(line: str, extra_kwargs: Any) -> None:
+            if any(name in line for name in PROGRESS_EVENT_NAMES):
+                try:
+                    event = json.loads(line)
+                except json.JSONDecodeError:
+                    event = None
+                if event is not None and event.get("info", {}).get("name") in PROGRESS_EVENTS:
+                    _log_dbt_msg(event)
+                    return
+            parse(line, extra_kwargs)
+
+        return parse_without_progress
 
     def execute(self, context: Any, **kwargs: Any) -> Any:
         ti = context["ti"]
