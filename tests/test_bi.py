@@ -391,6 +391,10 @@ def test_date_and_channel_filters_narrow_the_scorecard(
     }""", arg=len(HEADLINES), timeout=300_000)
     _assert_tiles_equal_the_mart(
         page, published, "week_start >= '2026-09-14' and week_start < '2026-10-05'")
+    # every week of the range is complete: the partial-week block says so (not "No results")
+    empty = page.wait_for_selector(".revwh-partial-empty", timeout=300_000)
+    assert "No partial week in the selected range" in empty.inner_text()
+    assert page.query_selector(".revwh-partial-week") is None
     table = page.wait_for_function("""() => {
         const chart = Array.from(document.querySelectorAll('[data-test="chart-grid-component"]'))
             .find(c => c.getAttribute('data-test-chart-name')

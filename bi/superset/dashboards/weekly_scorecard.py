@@ -63,8 +63,14 @@ def dollars(field: str) -> str:
 
 # The partial week so far: its days, and its figures with no comparison (a partial week is
 # never set against a full one).
+# The query's first row is the latest partial week in the range or, when the range has none,
+# the latest complete week (Superset shows "No results", not the template, for no row at all).
 PARTIAL_TEMPLATE = "\n".join([
     "{{#each data}}",
+    "{{#if is_complete_week}}",
+    '<div class="revwh-partial-empty">No partial week in the selected range: every week'
+    " shown is complete</div>",
+    "{{else}}",
     '<div class="revwh-partial-week" data-week="{{dateFormat week_start format=\'YYYY-MM-DD\'}}"',
     '     data-days="{{days_in_week}}" style="padding: 2px 8px;">',
     '  <div style="font-size: 14px; font-weight: 600;">',
@@ -81,9 +87,7 @@ PARTIAL_TEMPLATE = "\n".join([
     "    not compared with last week, nor in the tiles and trends (complete weeks only)",
     "  </div>",
     "</div>",
-    "{{else}}",
-    '<div class="revwh-partial-empty">No partial week in the selected range: every week'
-    " shown is complete</div>",
+    "{{/if}}",
     "{{/each}}",
 ]) + "\n"
 
@@ -131,16 +135,19 @@ PARTIAL_WEEK = Chart(
     viz_type="handlebars", width=12, height=16,
     description=("The latest partial week in the date range (weekly_scorecard, is_complete_week"
                  " false: the week containing the data end): its days so far and its figures,"
-                 " never compared with a full week."),
+                 " never compared with a full week; or, when every week of the range is"
+                 " complete, a line saying so."),
     params={
         "query_mode": "raw",
-        "all_columns": ["week_start", "days_in_week", "leads", "mqls", "sqls",
+        "all_columns": ["week_start", "is_complete_week", "days_in_week", "leads", "mqls", "sqls",
                         rounded("spend", "shown_spend", 0),
                         rounded("pipeline", "shown_pipeline", 0),
                         rounded("won_revenue", "shown_won_revenue", 0)],
-        "order_by_cols": [json.dumps(["week_start", False])],
+        # the partial week first (false sorts before true), else the latest complete one
+        "order_by_cols": [json.dumps(["is_complete_week", True]),
+                          json.dumps(["week_start", False])],
         "row_limit": 1,
-        "adhoc_filters": time_filter(WEEKLY_SCORECARD) + [where("NOT is_complete_week")],
+        "adhoc_filters": time_filter(WEEKLY_SCORECARD),
         "handlebarsTemplate": PARTIAL_TEMPLATE,
         "styleTemplate": "",
     })
