@@ -53,13 +53,13 @@ def _fakes(days: int, scale: float, folder: Path) -> dict:
         base = (f"{suite.http['ga4'].url}/bigquery/v2/projects/{GA4_PROJECT}/datasets/"
                 f"{GA4_DATASET}/tables")
         for day in store.days("ga4", "events"):
-            token: str | None = str(0)  # the first page
-            while token is not None:
-                url = f"{base}/events_{day:%Y%m%d}/data?maxResults=2000&pageToken={token}"
+            cursor: str | None = "0"  # tabledata.list's pageToken: the first page
+            while cursor is not None:
+                url = f"{base}/events_{day:%Y%m%d}/data?maxResults=2000&pageToken={cursor}"
                 with urllib.request.urlopen(url, timeout=120) as response:
                     page = json.loads(response.read())
                 rows += len(page["rows"])
-                token = page.get("pageToken")
+                cursor = page.get("pageToken")
     return {"ga4_rows_served": rows}
 
 
