@@ -54,6 +54,10 @@ def published(warehouse: str) -> str:
                 sql.Identifier(name, "some_model")))
         conn.commit()
     marts.publish("access-test-1", START, END, url=warehouse, marts=list(MARTS))
+    # The role is the server's, its password this session's home's: a test before this module
+    # on the same worker may have set another home's password on it (a stack started with its
+    # own REVWH_HOME, a database ensured under one). As a deployment does, set it here.
+    access.ensure_bi_role(warehouse)
     return warehouse
 
 
